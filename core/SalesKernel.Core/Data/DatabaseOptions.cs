@@ -1,0 +1,34 @@
+namespace SalesKernel.Core.Data;
+
+/// <summary>Bound from <c>SalesKernel:Database</c>.</summary>
+public sealed class DatabaseOptions
+{
+    public const string Section = "SalesKernel:Database";
+
+    /// <summary><c>Sqlite</c> (default) or <c>PostgreSQL</c>.</summary>
+    public DatabaseProvider Provider { get; set; } = DatabaseProvider.Sqlite;
+
+    /// <summary>
+    /// The provider's connection string. For SQLite it may be left empty: the database is then
+    /// <c>saleskernel.db</c> in the data folder.
+    /// </summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>
+    /// Plugin ids whose schema upgrades may drop columns or tables (data is lost); <c>*</c> allows all.
+    /// Without it an upgrade that would drop anything is refused and the plugin is marked failed.
+    /// </summary>
+    public string[] AllowDestructiveChanges { get; set; } = [];
+
+    /// <summary>Seconds a SQLite command waits for a lock held by another writer before failing.</summary>
+    public int SqliteBusyTimeoutSeconds { get; set; } = 30;
+
+    public bool AllowsDestructiveChangesFor(string pluginId) =>
+        AllowDestructiveChanges.Any(a => a == "*" || string.Equals(a, pluginId, StringComparison.OrdinalIgnoreCase));
+}
+
+public enum DatabaseProvider
+{
+    Sqlite,
+    PostgreSQL,
+}

@@ -1,0 +1,40 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using SalesKernel.Core.Plugins;
+using SalesKernel.Core.Schema;
+
+namespace SalesKernel.Core.Data;
+
+/// <summary>
+/// The one context of an installation. Its model is the kernel's own tables plus every entity the
+/// started plugins declared; each entity type is annotated with the plugin that owns its table.
+/// </summary>
+public sealed class KernelDbContext(DbContextOptions<KernelDbContext> options, PluginCatalog catalog) : DbContext(options)
+{
+    public const string OwnerAnnotation = "SalesKernel:Owner";
+    public const string KernelOwner = "kernel";
+
+    internal PluginCatalog Catalog { get; } = catalog;
+
+    public DbSet<SchemaHistoryEntry> SchemaHistory => Set<SchemaHistoryEntry>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<SchemaHistoryEntry>(SchemaHistoryEntry.Configure);
+        modelBuilder.Entity<SchemaHistoryEntry>().HasAnnotation(OwnerAnnotation, KernelOwner);
+
+        foreach (var (plugin, entity) in Catalog.Entities)
+        {
+            entity.Configure(modelBuilder);
+            var entityType = modelBuilder.Entity(entity.ClrType).Metadata;
+            entityType.SetAnnotation(OwnerAnnotation, plugin.Id);
+            if (((IConventionEntityType)entityType).GetTableNameConfigurationSource() is null or ConfigurationSource.Convention)
+                entityType.SetTableName(DefaultTableName(plugin.Id, entity.ClrType));
+        }
+    }
+
+    /// <summary><c>&lt;plugin id&gt;_&lt;entity name&gt;</c> in lower case, dots and dashes as underscores.</summary>
+    public static string DefaultTableName(string pluginId, Type clrType) =>
+        $"{pluginId.Replace('.', '_').Replace('-', '_')}_{clrType.Name}".ToLowerInvariant();
+}

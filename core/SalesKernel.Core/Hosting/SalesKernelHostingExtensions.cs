@@ -1,0 +1,136 @@
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using SalesKernel.Core.Data;
+using SalesKernel.Core.Plugins;
+using SalesKernel.Core.Schema;
+
+namespace SalesKernel.Core.Hosting;
+
+public static class SalesKernelHostingExtensions
+{
+    /// <summary>
+    /// Loads the plugins from the plugins folder and registers the kernel's services: the shared
+    /// database context, schema management, ProblemDetails and health checks.
+    /// </summary>
+    public static WebApplicationBuilder AddSalesKernel(this WebApplicationBuilder builder)
+    {
+        var configuration = builder.Configuration;
+        var pluginsPath = ResolvePath(configuration["SalesKernel:PluginsPath"], AppContext.BaseDirectory, "plugins");
+        var dataPath = ResolvePath(configuration["SalesKernel:DataPath"], builder.Environment.ContentRootPath, "data");
+
+        var catalog = new PluginLoader(pluginsPath, configuration, builder.Services).Load();
+        builder.Services.AddSingleton(catalog);
+
+        var database = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
+        builder.Services.AddSingleton(database);
+        builder.Services.AddDbContext<KernelDbContext>(options => ConfigureDatabase(options, database, dataPath));
+        builder.Services.AddScoped<DbContext>(sp => sp.GetRequiredService<KernelDbContext>());
+        builder.Services.AddScoped<SchemaManager>();
+
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+        builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
+        builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
+        return builder;
+    }
+
+    /// <summary>
+    /// Brings the schema up to date, reports the plugins, and maps the kernel's and the plugins'
+    /// endpoints. Call after <c>Build()</c> and before <c>Run()</c>.
+    /// </summary>
+    public static WebApplication UseSalesKernel(this WebApplication app)
+    {
+        var catalog = app.Services.GetRequiredService<PluginCatalog>();
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("SalesKernel.Plugins");
+
+        using (var scope = app.Services.CreateScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<KernelDbContext>();
+            PrepareDatabase(db);
+            scope.ServiceProvider.GetRequiredService<SchemaManager>().Apply(catalog);
+        }
+
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+
+        foreach (var plugin in catalog.Loaded.ToList()) MapPluginEndpoints(app, plugin, logger);
+        PluginReport.Log(logger, catalog);
+
+        app.MapGet("/api/plugins", (PluginCatalog c) => TypedResults.Ok(c.Plugins.Select(PluginReport.Describe)))
+            .WithTags("Kernel")
+            .WithName("ListPlugins")
+            .WithSummary("Every plugin found, with its state and, when it is not loaded, why.");
+        app.MapHealthChecks("/health");
+        return app;
+    }
+
+    private static void MapPluginEndpoints(WebApplication app, PluginDescriptor plugin, ILogger logger)
+    {
+        var group = app.MapGroup($"/api/{plugin.Id}").WithTags(plugin.Info.Name);
+        // A plugin that fails after its routes exist answers 503 with the reason instead of running.
+        group.AddEndpointFilter(async (context, next) => plugin.IsLoaded
+            ? await next(context)
+            : TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable,
+                title: $"Plugin '{plugin.Id}' is not available", detail: plugin.Reason));
+        foreach (var map in plugin.Registration!.Endpoints)
+        {
+            try
+            {
+                map(group);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                plugin.Fail($"mapping its endpoints threw {e.GetType().Name}: {e.Message}");
+                logger.LogError(e, "Plugin {Plugin} failed while mapping its endpoints", plugin.Id);
+                return;
+            }
+        }
+    }
+
+    private static void ConfigureDatabase(DbContextOptionsBuilder options, DatabaseOptions database, string dataPath)
+    {
+        switch (database.Provider)
+        {
+            case DatabaseProvider.PostgreSQL:
+                if (string.IsNullOrWhiteSpace(database.ConnectionString))
+                    throw new InvalidOperationException("SalesKernel:Database:ConnectionString is required when the provider is PostgreSQL.");
+                options.UseNpgsql(database.ConnectionString);
+                break;
+            default:
+                var sqlite = new SqliteConnectionStringBuilder(database.ConnectionString ?? "");
+                if (string.IsNullOrWhiteSpace(sqlite.DataSource))
+                {
+                    Directory.CreateDirectory(dataPath);
+                    sqlite.DataSource = Path.Combine(dataPath, "saleskernel.db");
+                }
+                // Concurrent writers wait for the lock this long instead of failing at once.
+                sqlite.DefaultTimeout = database.SqliteBusyTimeoutSeconds;
+                options.UseSqlite(sqlite.ToString());
+                break;
+        }
+        options.ReplaceService<IModelCacheKeyFactory, PluginModelCacheKeyFactory>();
+    }
+
+    private static void PrepareDatabase(KernelDbContext db)
+    {
+        if (!db.Database.IsSqlite()) return;
+        var file = new SqliteConnectionStringBuilder(db.Database.GetConnectionString()).DataSource;
+        if (Path.GetDirectoryName(Path.GetFullPath(file)) is { } dir) Directory.CreateDirectory(dir);
+        // WAL lets readers work while one writer writes; the setting is stored in the file.
+        db.Database.ExecuteSqlRaw("PRAGMA journal_mode=WAL;");
+    }
+
+    private static string ResolvePath(string? configured, string baseDirectory, string fallback) =>
+        Path.GetFullPath(string.IsNullOrWhiteSpace(configured) ? Path.Combine(baseDirectory, fallback) : Path.Combine(baseDirectory, configured));
+}

@@ -1,0 +1,21 @@
+using SalesKernel.Sdk;
+
+namespace SalesKernel.Core.Plugins;
+
+/// <summary>Every plugin found at start-up, in the order they were started (dependencies first).</summary>
+public sealed class PluginCatalog(string pluginsPath, IReadOnlyList<PluginDescriptor> plugins)
+{
+    public string PluginsPath { get; } = pluginsPath;
+    public IReadOnlyList<PluginDescriptor> Plugins { get; } = plugins;
+    public IEnumerable<PluginDescriptor> Loaded => Plugins.Where(p => p.IsLoaded);
+
+    public PluginDescriptor? Find(string id) => Plugins.FirstOrDefault(p => p.Id == id);
+
+    public IEnumerable<PermissionDefinition> Permissions =>
+        Loaded.SelectMany(p => p.Registration?.Permissions ?? []);
+
+    internal IEnumerable<(PluginDescriptor Plugin, EntityDeclaration Entity)> Entities =>
+        Plugins.Where(p => p.Registration is not null)
+            .SelectMany(p => p.Registration!.Entities.Select(e => (p, e)));
+
+}

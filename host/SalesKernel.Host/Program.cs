@@ -1,0 +1,19 @@
+using SalesKernel.Core.Hosting;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddSalesKernel();
+builder.Services.AddEndpointsApiExplorer();
+builder.Services.AddSwaggerGen(options =>
+{
+    options.SwaggerDoc("v1", new() { Title = "SalesKernel API", Version = "v1" });
+    options.CustomSchemaIds(type => type.FullName?.Replace('+', '.'));
+});
+
+var app = builder.Build();
+app.UseSwagger();
+app.UseSwaggerUI(options => options.SwaggerEndpoint("/swagger/v1/swagger.json", "SalesKernel API v1"));
+app.UseSalesKernel();
+app.Run();
+
+/// <summary>The host's entry point; public so tests can start it in-process.</summary>
+public partial class Program;

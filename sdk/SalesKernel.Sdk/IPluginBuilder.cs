@@ -1,0 +1,61 @@
+using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace SalesKernel.Sdk;
+
+/// <summary>
+/// What a plugin declares in <see cref="ISalesKernelPlugin.Configure"/>. Declarations are collected
+/// first and only applied when <c>Configure</c> returns without throwing.
+/// </summary>
+public interface IPluginBuilder
+{
+    /// <summary>The plugin's identity as read from its <c>plugin.json</c>.</summary>
+    PluginInfo Plugin { get; }
+
+    /// <summary>
+    /// The plugin's own configuration: the section <c>SalesKernel:Plugins:Settings:&lt;plugin-id&gt;</c>
+    /// of the host's configuration (empty when absent).
+    /// </summary>
+    IConfiguration Configuration { get; }
+
+    /// <summary>Services the plugin registers into the host's container.</summary>
+    IServiceCollection Services { get; }
+
+    /// <summary>
+    /// Declares an entity stored by this plugin. The kernel adds it to the shared model and owns its
+    /// schema: the table is created when the plugin is installed and changed when the plugin's model
+    /// changes. Unless <paramref name="configure"/> names a table, the table is
+    /// <c>&lt;plugin id&gt;_&lt;entity name&gt;</c> in lower case (dots and dashes become underscores).
+    /// </summary>
+    /// <typeparam name="TEntity">The entity's CLR type, defined in the plugin's assembly.</typeparam>
+    /// <param name="configure">EF Core configuration of keys, columns, indexes and relations.</param>
+    /// <returns>The same builder, for chaining.</returns>
+    IPluginBuilder AddEntity<TEntity>(Action<EntityTypeBuilder<TEntity>>? configure = null)
+        where TEntity : class;
+
+    /// <summary>Declares an entity configured by an EF Core configuration class.</summary>
+    /// <typeparam name="TEntity">The entity's CLR type.</typeparam>
+    /// <param name="configuration">The configuration to apply to the shared model.</param>
+    /// <returns>The same builder, for chaining.</returns>
+    IPluginBuilder AddEntity<TEntity>(IEntityTypeConfiguration<TEntity> configuration)
+        where TEntity : class;
+
+    /// <summary>
+    /// Maps the plugin's HTTP endpoints. <paramref name="map"/> receives a route group rooted at
+    /// <c>/api/&lt;plugin id&gt;</c> and tagged with the plugin's name in the OpenAPI document.
+    /// </summary>
+    /// <param name="map">Called once when the host builds its routes.</param>
+    /// <returns>The same builder, for chaining.</returns>
+    IPluginBuilder MapEndpoints(Action<IEndpointRouteBuilder> map);
+
+    /// <summary>
+    /// Declares a permission the plugin checks. Its full name is <c>&lt;plugin id&gt;.&lt;name&gt;</c>.
+    /// </summary>
+    /// <param name="name">Lower-case dotted name, for example <c>customer.read</c>.</param>
+    /// <param name="displayName">What administrators see, in English and Simplified Chinese.</param>
+    /// <returns>The same builder, for chaining.</returns>
+    IPluginBuilder AddPermission(string name, LocalizedText displayName);
+}

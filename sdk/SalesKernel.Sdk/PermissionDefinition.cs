@@ -1,0 +1,11 @@
+namespace SalesKernel.Sdk;
+
+/// <summary>A permission declared by a plugin.</summary>
+/// <param name="PluginId">The declaring plugin.</param>
+/// <param name="Name">The name as declared, for example <c>customer.read</c>.</param>
+/// <param name="DisplayName">What administrators see.</param>
+public sealed record PermissionDefinition(string PluginId, string Name, LocalizedText DisplayName)
+{
+    /// <summary>The name qualified by the plugin id, unique in an installation: <c>customers.customer.read</c>.</summary>
+    public string FullName => $"{PluginId}.{Name}";
+}
