@@ -1,0 +1,70 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using SalesKernel.Tests.Infrastructure;
+
+namespace SalesKernel.Tests.Host;
+
+public sealed class HostTests : IAsyncLifetime
+{
+    private readonly PluginFolder _plugins = new PluginFolder().Add(PluginFolder.Customers).Add(PluginFolder.LibV1);
+    private readonly TestDatabase _db = TestDatabase.Create();
+    private KernelHost _host = null!;
+
+    public Task InitializeAsync()
+    {
+        _host = new KernelHost(_plugins, _db);
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _host.DisposeAsync();
+        _plugins.Dispose();
+        _db.Dispose();
+    }
+
+    [Fact]
+    public async Task The_OpenAPI_document_lists_every_plugin_path_grouped_by_plugin()
+    {
+        using var client = _host.CreateClient();
+        var document = await client.GetFromJsonAsync<JsonObject>("/swagger/v1/swagger.json");
+        var paths = document!["paths"]!.AsObject();
+
+        Assert.Contains("/api/customers/customers", paths.Select(p => p.Key));
+        Assert.Contains("/api/customers/customers/{id}", paths.Select(p => p.Key));
+        Assert.Contains("/api/lib-v1/library", paths.Select(p => p.Key));
+        Assert.Contains("/api/plugins", paths.Select(p => p.Key));
+        Assert.Equal("Customers", paths["/api/customers/customers"]!["post"]!["tags"]![0]!.GetValue<string>());
+        Assert.Equal("Library version probe 1", paths["/api/lib-v1/library"]!["get"]!["tags"]![0]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/swagger/index.html")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Health_reports_the_database_reachable()
+    {
+        using var client = _host.CreateClient();
+        var response = await client.GetAsync("/health");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("Healthy", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task An_unknown_route_is_a_404_problem()
+    {
+        using var client = _host.CreateClient();
+        var response = await client.GetAsync("/api/nothing-here");
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
+    }
+
+    [Fact]
+    public async Task The_plugin_list_shows_permissions_with_english_and_chinese_names()
+    {
+        var customers = await _host.PluginAsync("customers");
+        var read = Assert.Single(customers.Permissions, p => p.Name == "customers.customer.read");
+        Assert.Equal("Read customers", read.DisplayName);
+        Assert.Equal("查看客户", read.DisplayNameZhHans);
+        Assert.Equal(["Customer"], customers.Entities);
+    }
+}

@@ -1,0 +1,90 @@
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+namespace SalesKernel.Tests.Infrastructure;
+
+/// <summary>
+/// A fresh, real database for one test: a SQLite file in a temporary folder, or, when the
+/// environment variable <c>SALESKERNEL_TEST_POSTGRES</c> holds a connection string, a new
+/// PostgreSQL database created on that server and dropped afterwards.
+/// </summary>
+public sealed class TestDatabase : IDisposable
+{
+    public const string PostgresVariable = "SALESKERNEL_TEST_POSTGRES";
+    private readonly string? _adminConnection;
+    private readonly string? _databaseName;
+
+    private TestDatabase(string provider, string connectionString, string dataPath, string? adminConnection, string? databaseName)
+    {
+        Provider = provider;
+        ConnectionString = connectionString;
+        DataPath = dataPath;
+        _adminConnection = adminConnection;
+        _databaseName = databaseName;
+    }
+
+    public string Provider { get; }
+    public string ConnectionString { get; }
+    public string DataPath { get; }
+    public bool IsPostgres => Provider == "PostgreSQL";
+
+    public static string? PostgresServer => Environment.GetEnvironmentVariable(PostgresVariable) is { Length: > 0 } s ? s : null;
+
+    public static TestDatabase Create()
+    {
+        var dataPath = Path.Combine(Path.GetTempPath(), "saleskernel-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dataPath);
+        if (PostgresServer is { } server)
+        {
+            var name = $"sk_test_{Guid.NewGuid():N}";
+            var builder = new NpgsqlConnectionStringBuilder(server) { Database = name };
+            return new TestDatabase("PostgreSQL", builder.ToString(), dataPath, server, name);
+        }
+        var file = Path.Combine(dataPath, "saleskernel.db");
+        return new TestDatabase("Sqlite", new SqliteConnectionStringBuilder { DataSource = file }.ToString(), dataPath, null, null);
+    }
+
+    /// <summary>Runs a scalar query directly against the database, around the host.</summary>
+    public async Task<object?> ScalarAsync(string sql)
+    {
+        if (IsPostgres)
+        {
+            await using var pg = new NpgsqlConnection(ConnectionString);
+            await pg.OpenAsync();
+            await using var cmd = new NpgsqlCommand(sql, pg);
+            return await cmd.ExecuteScalarAsync();
+        }
+        await using var connection = new SqliteConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return await command.ExecuteScalarAsync();
+    }
+
+    public async Task<long> CountAsync(string table) => Convert.ToInt64(await ScalarAsync($"SELECT COUNT(*) FROM \"{table}\""));
+
+    public async Task<IReadOnlyList<string>> ColumnsAsync(string table)
+    {
+        var sql = IsPostgres
+            ? $"SELECT string_agg(column_name, ',' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = '{table}'"
+            : $"SELECT group_concat(name, ',') FROM pragma_table_info('{table}')";
+        return (await ScalarAsync(sql) as string ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries);
+    }
+
+    public void Dispose()
+    {
+        if (IsPostgres)
+        {
+            NpgsqlConnection.ClearAllPools();
+            using var admin = new NpgsqlConnection(_adminConnection);
+            admin.Open();
+            using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{_databaseName}\" WITH (FORCE)", admin);
+            drop.ExecuteNonQuery();
+        }
+        else
+        {
+            SqliteConnection.ClearAllPools();
+        }
+        try { Directory.Delete(DataPath, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}
