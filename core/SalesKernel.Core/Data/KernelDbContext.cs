@@ -19,6 +19,13 @@ public sealed class KernelDbContext(DbContextOptions<KernelDbContext> options, P
 
     public DbSet<SchemaHistoryEntry> SchemaHistory => Set<SchemaHistoryEntry>();
 
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        // Every time is stored as UTC and read back as UTC, whatever the provider keeps of the kind.
+        configurationBuilder.Properties<DateTime>().HaveConversion<UtcDateTimeConverter>();
+        configurationBuilder.Properties<DateTime?>().HaveConversion<UtcDateTimeConverter>();
+    }
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.Entity<SchemaHistoryEntry>(SchemaHistoryEntry.Configure);

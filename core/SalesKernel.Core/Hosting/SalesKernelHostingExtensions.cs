@@ -28,10 +28,15 @@ public static class SalesKernelHostingExtensions
         var pluginsPath = ResolvePath(configuration["SalesKernel:PluginsPath"], AppContext.BaseDirectory, "plugins");
         var dataPath = ResolvePath(configuration["SalesKernel:DataPath"], builder.Environment.ContentRootPath, "data");
 
-        var catalog = new PluginLoader(pluginsPath, configuration, builder.Services).Load();
-        builder.Services.AddSingleton(catalog);
-
         var database = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
+        var catalog = new PluginLoader(pluginsPath, configuration).Load();
+        var dbOptions = new DbContextOptionsBuilder<KernelDbContext>();
+        ConfigureDatabase(dbOptions, database, dataPath);
+        PluginModelCheck.FailInvalidModels(catalog, dbOptions.Options);
+        foreach (var plugin in catalog.Plugins.Where(p => p.Registration is not null))
+            foreach (var service in plugin.Registration!.Services) builder.Services.Add(service);
+
+        builder.Services.AddSingleton(catalog);
         builder.Services.AddSingleton(database);
         builder.Services.AddDbContext<KernelDbContext>(options => ConfigureDatabase(options, database, dataPath));
         builder.Services.AddScoped<DbContext>(sp => sp.GetRequiredService<KernelDbContext>());

@@ -15,6 +15,7 @@ public sealed class PluginDescriptor(string directory)
     public PluginState State { get; private set; } = PluginState.Loaded;
     public string? Reason { get; private set; }
     public Assembly? Assembly { get; internal set; }
+    /// <summary>What the plugin declared; null unless its Configure succeeded and its model is valid.</summary>
     internal PluginRegistration? Registration { get; set; }
 
     public bool IsLoaded => State == PluginState.Loaded;

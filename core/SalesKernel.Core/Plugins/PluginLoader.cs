@@ -1,6 +1,5 @@
 using System.Reflection;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Semver;
 using SalesKernel.Sdk;
 
@@ -11,7 +10,7 @@ namespace SalesKernel.Core.Plugins;
 /// context in dependency order and runs its <see cref="ISalesKernelPlugin.Configure"/>. A plugin that
 /// cannot run is marked failed with the reason, and so is every plugin that depends on it.
 /// </summary>
-public sealed class PluginLoader(string pluginsPath, IConfiguration configuration, IServiceCollection hostServices)
+public sealed class PluginLoader(string pluginsPath, IConfiguration configuration)
 {
     private static readonly SemVersion HostSdk = SemVersion.Parse(SdkVersion.Current, SemVersionStyles.Strict);
 
@@ -195,7 +194,6 @@ public sealed class PluginLoader(string pluginsPath, IConfiguration configuratio
             return;
         }
 
-        foreach (var service in registration.Services) hostServices.Add(service);
         plugin.Registration = registration;
     }
 

@@ -7,7 +7,7 @@ namespace SalesKernel.Tests.Host;
 
 public sealed class HostTests : IAsyncLifetime
 {
-    private readonly PluginFolder _plugins = new PluginFolder().Add(PluginFolder.Customers).Add(PluginFolder.LibV1);
+    private readonly PluginFolder _plugins = new PluginFolder().Add(PluginFolder.Customers).Add(PluginFolder.LibV1).Add(PluginFolder.SchemaProbe);
     private readonly TestDatabase _db = TestDatabase.Create();
     private KernelHost _host = null!;
 
@@ -56,6 +56,33 @@ public sealed class HostTests : IAsyncLifetime
         var response = await client.GetAsync("/api/nothing-here");
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
+    }
+
+    [Fact]
+    public async Task An_exception_in_a_plugin_endpoint_is_a_500_problem_that_does_not_leak_its_message()
+    {
+        using var client = _host.CreateClient();
+        var response = await client.GetAsync("/api/schema-probe/explode");
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
+        Assert.DoesNotContain("secret detail", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task The_embedded_database_runs_in_write_ahead_logging_mode()
+    {
+        await _host.PluginsAsync();
+        if (_db.IsPostgres) return; // a SQLite setting; PostgreSQL has its own WAL
+        Assert.Equal("wal", await _db.ScalarAsync("PRAGMA journal_mode"));
+    }
+
+    [Fact]
+    public async Task Times_come_back_as_UTC()
+    {
+        using var client = _host.CreateClient();
+        (await client.PostAsJsonAsync("/api/customers/customers", new { name = "Acme" })).EnsureSuccessStatusCode();
+        var page = await client.GetFromJsonAsync<JsonObject>("/api/customers/customers");
+        Assert.EndsWith("Z", page!["items"]![0]!["createdAtUtc"]!.GetValue<string>());
     }
 
     [Fact]

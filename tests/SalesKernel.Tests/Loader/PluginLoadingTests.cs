@@ -121,6 +121,22 @@ public sealed class PluginLoadingTests : IDisposable
     }
 
     [Fact]
+    public async Task A_plugin_whose_entities_make_the_model_invalid_fails_and_the_others_keep_their_tables()
+    {
+        _plugins.Add(PluginFolder.Customers).Add(PluginFolder.SchemaProbe);
+        await using var host = new KernelHost(_plugins, _db,
+            new Dictionary<string, string?> { ["SalesKernel:Plugins:Settings:schema-probe:Variant"] = "invalid" });
+
+        var probe = await host.PluginAsync("schema-probe");
+        Assert.Equal("Failed", probe.State);
+        Assert.StartsWith("its entity model is invalid:", probe.Reason);
+        Assert.Contains("requires a primary key", probe.Reason);
+        using var client = host.CreateClient();
+        Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync("/api/customers/customers", new { name = "Acme" })).StatusCode);
+        Assert.Empty(await _db.ColumnsAsync("schema_probe_note")); // no table was created for it
+    }
+
+    [Fact]
     public async Task Two_plugins_carry_different_versions_of_the_same_private_library()
     {
         _plugins.Add(PluginFolder.LibV1).Add(PluginFolder.LibV2);

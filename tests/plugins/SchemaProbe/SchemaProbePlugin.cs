@@ -8,7 +8,7 @@ namespace SalesKernel.TestPlugins.SchemaProbe;
 
 /// <summary>
 /// A note on a customer. Setting <c>Variant</c> changes the model: <c>v2</c> adds a Priority column,
-/// <c>drop</c> removes the Title column.
+/// <c>drop</c> removes the Title column, <c>invalid</c> leaves the entity without a key.
 /// </summary>
 public sealed class SchemaProbePlugin : ISalesKernelPlugin
 {
@@ -17,7 +17,8 @@ public sealed class SchemaProbePlugin : ISalesKernelPlugin
         var variant = builder.Configuration["Variant"] ?? "v1";
         builder.AddEntity<Note>(b =>
         {
-            b.HasKey(n => n.Id);
+            if (variant == "invalid") b.Ignore(n => n.Id); // no key left: the model does not validate
+            else b.HasKey(n => n.Id);
             b.HasOne<Customer>().WithMany().HasForeignKey(n => n.CustomerId).OnDelete(DeleteBehavior.Cascade);
             if (variant == "drop") b.Ignore(n => n.Title);
             else b.Property(n => n.Title).HasMaxLength(100).IsRequired();
@@ -31,6 +32,7 @@ public sealed class SchemaProbePlugin : ISalesKernelPlugin
             e.MapGet("/notes-per-customer", async (DbContext db) => TypedResults.Ok(await db.Set<Customer>()
                 .Select(c => new { c.Name, Notes = db.Set<Note>().Count(n => n.CustomerId == c.Id) })
                 .OrderBy(x => x.Name).ToListAsync()));
+            e.MapGet("/explode", () => { throw new InvalidOperationException("secret detail of the probe"); });
             e.MapPost("/notes", async (DbContext db, Note note) =>
             {
                 db.Add(note);
