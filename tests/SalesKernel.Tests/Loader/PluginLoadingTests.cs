@@ -20,18 +20,19 @@ public sealed class PluginLoadingTests : IDisposable
     [Fact]
     public async Task A_plugin_and_its_dependent_load_in_dependency_order_and_share_the_dependency_types()
     {
-        _plugins.Add(PluginFolder.Customers).Add(PluginFolder.SchemaProbe);
+        // the dependent's id sorts first, so only the dependency graph can put customers before it
+        _plugins.Add(PluginFolder.Customers).Add(PluginFolder.SchemaProbe, m => m["id"] = "aa-notes");
         await using var host = new KernelHost(_plugins, _db);
 
         var plugins = await host.PluginsAsync();
-        Assert.Equal(["customers", "schema-probe"], plugins.Select(p => p.Id));
+        Assert.Equal(["customers", "aa-notes"], plugins.Select(p => p.Id));
         Assert.All(plugins, p => Assert.Equal("Loaded", p.State));
         Assert.All(plugins, p => Assert.Null(p.Reason));
         Assert.Equal("customers", Assert.Single(plugins[1].Dependencies).Id);
 
         using var client = host.CreateClient();
         (await client.PostAsJsonAsync("/api/customers/customers", new { name = "Acme" })).EnsureSuccessStatusCode();
-        var counts = await client.GetFromJsonAsync<JsonArray>("/api/schema-probe/notes-per-customer");
+        var counts = await client.GetFromJsonAsync<JsonArray>("/api/aa-notes/notes-per-customer");
         Assert.Equal("Acme", counts![0]!["name"]!.GetValue<string>());
     }
 
