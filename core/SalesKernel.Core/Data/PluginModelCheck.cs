@@ -43,7 +43,7 @@ internal static class PluginModelCheck
             _ = context.Model;
             return null;
         }
-        catch (Exception e) when (e is InvalidOperationException or ArgumentException or NotSupportedException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
             return e.Message;
         }

@@ -69,7 +69,7 @@ public static class SalesKernelHostingExtensions
         app.UseExceptionHandler();
         app.UseStatusCodePages();
 
-        foreach (var plugin in catalog.Loaded.ToList()) MapPluginEndpoints(app, plugin, logger);
+        foreach (var plugin in catalog.Loaded.ToList()) MapPluginEndpoints(app, plugin, catalog, logger);
         PluginReport.Log(logger, catalog);
 
         app.MapGet("/api/plugins", (PluginCatalog c) => TypedResults.Ok(c.Plugins.Select(PluginReport.Describe)))
@@ -80,27 +80,44 @@ public static class SalesKernelHostingExtensions
         return app;
     }
 
-    private static void MapPluginEndpoints(WebApplication app, PluginDescriptor plugin, ILogger logger)
+    private static void MapPluginEndpoints(WebApplication app, PluginDescriptor plugin, PluginCatalog catalog, ILogger logger)
     {
-        var group = app.MapGroup($"/api/{plugin.Id}").WithTags(plugin.Info.Name);
+        if (plugin.Manifest!.Dependencies.Select(d => catalog.Find(d.Id)).FirstOrDefault(d => d is { IsLoaded: false }) is { } failed)
+        {
+            plugin.Fail($"dependency '{failed.Id}' is failed: {failed.Reason}");
+            return;
+        }
+
+        var prefix = $"/api/{plugin.Id}";
+        try
+        {
+            // Minimal-API handlers are compiled when routing first runs; compiling them here, on a
+            // scratch route table, lets one bad handler fail its plugin instead of every route.
+            var scratch = new ScratchRouteBuilder(app.Services);
+            foreach (var map in plugin.Registration!.Endpoints) map(scratch.MapGroup(prefix));
+            foreach (var source in scratch.DataSources) _ = source.Endpoints;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            plugin.Fail($"its endpoints are invalid: {e.GetType().Name}: {e.Message}");
+            logger.LogError(e, "Plugin {Plugin} failed while mapping its endpoints", plugin.Id);
+            return;
+        }
+
+        var group = app.MapGroup(prefix).WithTags(plugin.Info.Name);
         // A plugin that fails after its routes exist answers 503 with the reason instead of running.
         group.AddEndpointFilter(async (context, next) => plugin.IsLoaded
             ? await next(context)
             : TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable,
                 title: $"Plugin '{plugin.Id}' is not available", detail: plugin.Reason));
-        foreach (var map in plugin.Registration!.Endpoints)
-        {
-            try
-            {
-                map(group);
-            }
-            catch (Exception e) when (e is not OutOfMemoryException)
-            {
-                plugin.Fail($"mapping its endpoints threw {e.GetType().Name}: {e.Message}");
-                logger.LogError(e, "Plugin {Plugin} failed while mapping its endpoints", plugin.Id);
-                return;
-            }
-        }
+        foreach (var map in plugin.Registration!.Endpoints) map(group);
+    }
+
+    private sealed class ScratchRouteBuilder(IServiceProvider services) : IEndpointRouteBuilder
+    {
+        public IServiceProvider ServiceProvider { get; } = services;
+        public ICollection<EndpointDataSource> DataSources { get; } = new List<EndpointDataSource>();
+        public IApplicationBuilder CreateApplicationBuilder() => new ApplicationBuilder(ServiceProvider);
     }
 
     private static void ConfigureDatabase(DbContextOptionsBuilder options, DatabaseOptions database, string dataPath)

@@ -37,7 +37,10 @@ public sealed class PluginLoader(string pluginsPath, IConfiguration configuratio
 
         CheckDependencies(byId);
         var ordered = DependencyOrder(byId);
-        var hostAssemblies = PluginLoadContext.HostAssemblyNames();
+        var sharedAssemblies = PluginLoadContext.SharedAssemblyNames(
+            typeof(ISalesKernelPlugin).Assembly,
+            typeof(Microsoft.EntityFrameworkCore.SqliteDbContextOptionsBuilderExtensions).Assembly,
+            typeof(Microsoft.EntityFrameworkCore.NpgsqlDbContextOptionsBuilderExtensions).Assembly);
         foreach (var plugin in ordered)
         {
             if (!plugin.IsLoaded) continue;
@@ -46,7 +49,7 @@ public sealed class PluginLoader(string pluginsPath, IConfiguration configuratio
                 plugin.Fail($"dependency '{dep.Id}' is {dep.State.ToString().ToLowerInvariant()}: {dep.Reason}");
                 continue;
             }
-            Start(plugin, byId, hostAssemblies);
+            Start(plugin, byId, sharedAssemblies);
         }
 
         var listed = ordered.Concat(found.Where(p => !ordered.Contains(p))).ToList();
@@ -148,20 +151,20 @@ public sealed class PluginLoader(string pluginsPath, IConfiguration configuratio
     private static PluginDescriptor? FirstUnavailableDependency(PluginDescriptor plugin, Dictionary<string, PluginDescriptor> byId) =>
         plugin.Manifest!.Dependencies.Select(d => byId[d.Id]).FirstOrDefault(d => !d.IsLoaded);
 
-    private void Start(PluginDescriptor plugin, Dictionary<string, PluginDescriptor> byId, IReadOnlySet<string> hostAssemblies)
+    private void Start(PluginDescriptor plugin, Dictionary<string, PluginDescriptor> byId, IReadOnlySet<string> sharedAssemblies)
     {
         var manifest = plugin.Manifest!;
         var assemblyPath = MainAssemblyPath(plugin);
         if (assemblyPath is null) return;
 
-        var dependencyAssemblies = manifest.Dependencies
-            .Select(d => byId[d.Id].Assembly!)
-            .ToDictionary(a => a.GetName().Name!, a => a);
-
         ISalesKernelPlugin entry;
         try
         {
-            var context = new PluginLoadContext(plugin.Id, assemblyPath, hostAssemblies, dependencyAssemblies);
+            var dependencyAssemblies = new Dictionary<string, System.Reflection.Assembly>();
+            foreach (var dep in manifest.Dependencies.Select(d => byId[d.Id].Assembly!))
+                if (!dependencyAssemblies.TryAdd(dep.GetName().Name!, dep))
+                    throw new InvalidOperationException($"two of its dependencies are built as the same assembly {dep.GetName().Name}");
+            var context = new PluginLoadContext(plugin.Id, assemblyPath, sharedAssemblies, dependencyAssemblies);
             var assembly = context.LoadFromAssemblyPath(assemblyPath);
             var entryTypes = assembly.GetExportedTypes()
                 .Where(t => typeof(ISalesKernelPlugin).IsAssignableFrom(t) && t is { IsAbstract: false, IsInterface: false })

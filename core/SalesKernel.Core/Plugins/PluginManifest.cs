@@ -24,6 +24,13 @@ public sealed partial record PluginManifest(
 
     public static bool IsValidId(string id) => IdPattern().IsMatch(id);
 
+    /// <summary>Ids the kernel uses for its own routes (<c>/api/&lt;id&gt;</c>) and schema history.</summary>
+    public static readonly IReadOnlySet<string> ReservedIds = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
+    {
+        "kernel", "plugins", "meta", "audit", "auth", "admin", "tenants", "users", "roles", "teams",
+        "custom-fields", "records", "health", "swagger", "system", "jobs", "webhooks", "workflows",
+    };
+
     /// <summary>Reads and validates a manifest; every problem found is listed in the exception.</summary>
     public static PluginManifest Parse(string json)
     {
@@ -41,6 +48,7 @@ public sealed partial record PluginManifest(
         var errors = new List<string>();
         if (string.IsNullOrWhiteSpace(raw.Id)) errors.Add("'id' is required");
         else if (!IsValidId(raw.Id)) errors.Add($"'id' \"{raw.Id}\" must be lower-case letters and digits, separated by '.' or '-'");
+        else if (ReservedIds.Contains(raw.Id)) errors.Add($"'id' \"{raw.Id}\" is reserved by the kernel");
         if (string.IsNullOrWhiteSpace(raw.Name)) errors.Add("'name' is required");
 
         SemVersion? version = null;

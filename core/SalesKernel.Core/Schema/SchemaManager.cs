@@ -6,6 +6,7 @@ using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.EntityFrameworkCore.Migrations.Operations;
 using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Logging;
+using Semver;
 using SalesKernel.Core.Data;
 using SalesKernel.Core.Plugins;
 
@@ -15,66 +16,104 @@ namespace SalesKernel.Core.Schema;
 /// Brings the database to the model the started plugins declare, one owner (the kernel, then each
 /// plugin in dependency order) at a time. For each owner it diffs the tables recorded in the schema
 /// history against the tables the owner declares now, using EF Core's model differ, and runs the
-/// provider's DDL together with the new history row in one transaction. A step that would drop a
-/// table or column is refused, and the plugin marked failed, unless configuration allows it.
+/// provider's DDL together with the new history row. A step that would lose data (drop, rename,
+/// a lossy type change, a downgrade) is refused, and the plugin marked failed, unless configuration
+/// allows it. A plugin whose step fails for any other reason is marked failed too; only a failure of
+/// the kernel's own tables stops the host.
 /// </summary>
 public sealed class SchemaManager(KernelDbContext db, DatabaseOptions options, ILogger<SchemaManager> logger)
 {
+    public const string KernelVersion = "1.0.0";
+    private const long AdvisoryLockKey = 0x5A1E5_4E2E1; // "SalesKernel" schema lock, PostgreSQL only
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
 
     public IReadOnlyList<SchemaStep> Apply(PluginCatalog catalog)
     {
         EnsureDatabaseExists();
+        db.Database.OpenConnection();
+        try
+        {
+            // Several hosts starting on one server take turns: the second sees the first's history.
+            if (db.Database.IsNpgsql()) db.Database.ExecuteSqlRaw($"SELECT pg_advisory_lock({AdvisoryLockKey})");
+            return ApplyAll(catalog);
+        }
+        finally
+        {
+            if (db.Database.IsNpgsql()) db.Database.ExecuteSqlRaw($"SELECT pg_advisory_unlock({AdvisoryLockKey})");
+            db.Database.CloseConnection();
+        }
+    }
+
+    private List<SchemaStep> ApplyAll(PluginCatalog catalog)
+    {
         var targetModel = db.GetService<IDesignTimeModel>().Model;
-        var target = TablesByOwner(targetModel.GetRelationalModel());
         var recorded = ReadRecorded();
         var steps = new List<SchemaStep>();
 
-        var owners = new List<(string Owner, string Version, PluginDescriptor? Plugin)> { (KernelDbContext.KernelOwner, KernelVersion, null) };
-        owners.AddRange(catalog.Loaded.Where(p => p.Registration is not null).Select(p => (p.Id, p.Version, (PluginDescriptor?)p)));
-
-        foreach (var (owner, version, plugin) in owners)
+        ApplyOwner(KernelDbContext.KernelOwner, KernelVersion, targetModel, recorded, steps);
+        foreach (var plugin in catalog.Loaded.Where(p => p.Registration is not null).ToList())
         {
-            if (plugin is not null && FirstFailedDependency(plugin, catalog) is { } failedDep)
+            if (FirstFailedDependency(plugin, catalog) is { } failedDep)
             {
                 plugin.Fail($"dependency '{failedDep.Id}' is failed: {failedDep.Reason}");
                 continue;
             }
-
-            var wanted = target.GetValueOrDefault(owner) ?? [];
-            recorded.TryGetValue(owner, out var previous);
-            var operations = Difference(recorded, owner, targetModel);
-            if (operations.Count == 0 && previous?.Version == version) continue;
-
-            var destructive = operations.Select(Describe).OfType<string>().ToList();
-            if (destructive.Count > 0 && !options.AllowsDestructiveChangesFor(owner))
+            try
             {
-                var reason = $"schema change to {version} refused: it would {string.Join(", ", destructive)}. " +
-                    $"Add '{owner}' to SalesKernel:Database:AllowDestructiveChanges to allow the data loss";
-                if (plugin is null) throw new InvalidOperationException(reason);
-                plugin.Fail(reason);
-                logger.LogError("Plugin {Plugin}: {Reason}", owner, reason);
-                steps.Add(new SchemaStep(owner, previous?.Version, version, false, reason));
-                continue;
+                var refusal = ApplyOwner(plugin.Id, plugin.Version, targetModel, recorded, steps);
+                if (refusal is not null) plugin.Fail(refusal);
             }
-
-            var kind = previous is null ? "install" : "upgrade";
-            var script = Execute(operations, targetModel, new SchemaHistoryEntry
+            catch (Exception e) when (e is not OutOfMemoryException)
             {
-                Owner = owner,
-                Version = version,
-                Kind = kind,
-                AppliedAtUtc = DateTime.UtcNow,
-                Snapshot = JsonSerializer.Serialize(wanted, Json),
-            });
-            recorded[owner] = new Recorded(version, wanted);
-            logger.LogInformation("Schema {Kind} for {Owner} {Version}: {Count} change(s)", kind, owner, version, operations.Count);
-            steps.Add(new SchemaStep(owner, previous?.Version, version, true, script));
+                logger.LogError(e, "Schema step for plugin {Plugin} failed", plugin.Id);
+                plugin.Fail($"schema step failed: {e.GetType().Name}: {e.Message}");
+                steps.Add(new SchemaStep(plugin.Id, recorded.GetValueOrDefault(plugin.Id)?.Version, plugin.Version, false, e.Message));
+            }
         }
         return steps;
     }
 
-    private const string KernelVersion = "1.0.0";
+    /// <summary>Applies one owner's step; returns why it was refused, or null.</summary>
+    private string? ApplyOwner(string owner, string version, IModel targetModel, Dictionary<string, Recorded> recorded, List<SchemaStep> steps)
+    {
+        var wanted = targetModel.GetRelationalModel().Tables
+            .Where(t => OwnerOf(t) == owner)
+            .Select(t => TableSnapshot.From(t, owner))
+            .OrderBy(t => t.Name, StringComparer.Ordinal)
+            .ToList();
+        recorded.TryGetValue(owner, out var previous);
+        if (targetModel.GetEntityTypes().FirstOrDefault(e => e[KernelDbContext.OwnerAnnotation] as string == owner && e.GetSeedData().Any()) is { } seeded)
+            return $"entity {seeded.ShortName()} declares seed data (HasData), which the kernel does not manage; insert such rows from the plugin instead";
+        var operations = Difference(recorded, owner, targetModel);
+        if (operations.Count == 0 && previous?.Version == version) return null;
+
+        var losses = operations.Select(DescribeLoss).OfType<string>().ToList();
+        if (previous is not null && IsDowngrade(previous.Version, version))
+            losses.Insert(0, $"downgrade the schema from {previous.Version}");
+        if (losses.Count > 0 && !options.AllowsDestructiveChangesFor(owner))
+        {
+            var reason = $"schema change to {version} refused: it would {string.Join(", ", losses)}. " +
+                $"Add '{owner}' to SalesKernel:Database:AllowDestructiveChanges to allow the data loss";
+            if (owner == KernelDbContext.KernelOwner) throw new InvalidOperationException(reason);
+            logger.LogError("Plugin {Plugin}: {Reason}", owner, reason);
+            steps.Add(new SchemaStep(owner, previous?.Version, version, false, reason));
+            return reason;
+        }
+
+        var kind = previous is null ? "install" : "upgrade";
+        var script = Execute(operations, targetModel, new SchemaHistoryEntry
+        {
+            Owner = owner,
+            Version = version,
+            Kind = kind,
+            AppliedAtUtc = DateTime.UtcNow,
+            Snapshot = JsonSerializer.Serialize(wanted, Json),
+        });
+        recorded[owner] = new Recorded(version, wanted);
+        logger.LogInformation("Schema {Kind} for {Owner} {Version}: {Count} change(s)", kind, owner, version, operations.Count);
+        steps.Add(new SchemaStep(owner, previous?.Version, version, true, script));
+        return null;
+    }
 
     private void EnsureDatabaseExists()
     {
@@ -87,34 +126,49 @@ public sealed class SchemaManager(KernelDbContext db, DatabaseOptions options, I
     {
         var allRecorded = recorded.Values.SelectMany(r => r.Tables).ToList();
         var source = SnapshotModel.Build(db, allRecorded);
-        var ownTables = recorded.GetValueOrDefault(owner)?.Tables.Select(t => t.Name).ToHashSet() ?? [];
-        foreach (var table in targetModel.GetRelationalModel().Tables.Where(t => OwnerOf(t) == owner)) ownTables.Add(table.Name);
+        var ownTables = targetModel.GetRelationalModel().Tables.Where(t => OwnerOf(t) == owner).ToList();
+        var ownNames = ownTables.Select(t => t.Name).ToHashSet();
+        ownNames.UnionWith(recorded.GetValueOrDefault(owner)?.Tables.Select(t => t.Name) ?? []);
+        var ownSchemas = ownTables.Select(t => t.Schema).OfType<string>().ToHashSet();
 
-        var differ = db.GetService<IMigrationsModelDiffer>();
-        return differ.GetDifferences(source, targetModel.GetRelationalModel())
-            .Where(op => op is ITableMigrationOperation t && ownTables.Contains(t.Table))
+        return db.GetService<IMigrationsModelDiffer>().GetDifferences(source, targetModel.GetRelationalModel())
+            .Where(op => op switch
+            {
+                ITableMigrationOperation t => ownNames.Contains(t.Table),
+                EnsureSchemaOperation s => ownSchemas.Contains(s.Name),
+                _ => false,
+            })
             .ToList();
     }
 
-    /// <summary>What a step would lose, in words; null when it keeps all data.</summary>
-    private static string? Describe(MigrationOperation op) => op switch
+    /// <summary>What a step would lose or corrupt, in words; null when it keeps all data.</summary>
+    private static string? DescribeLoss(MigrationOperation op) => op switch
     {
         DropTableOperation t => $"drop table {t.Name}",
         DropColumnOperation c => $"drop column {c.Name} of table {c.Table}",
+        RenameTableOperation t => $"rename table {t.Name} to {t.NewName}",
+        RenameColumnOperation c => $"rename column {c.Name} of table {c.Table} to {c.NewName}",
+        AlterColumnOperation { IsDestructiveChange: true } c =>
+            $"change column {c.Name} of table {c.Table} from {c.OldColumn.ColumnType ?? c.OldColumn.ClrType.Name} to {c.ColumnType ?? c.ClrType.Name}",
         _ => null,
     };
 
+    private static bool IsDowngrade(string from, string to) =>
+        SemVersion.TryParse(from, SemVersionStyles.Strict, out var old)
+        && SemVersion.TryParse(to, SemVersionStyles.Strict, out var @new)
+        && SemVersion.ComparePrecedence(@new, old) < 0;
+
     private string Execute(List<MigrationOperation> operations, IModel model, SchemaHistoryEntry history)
     {
+        var generator = db.GetService<IMigrationsSqlGenerator>();
+        var commands = generator.Generate(operations, model);
+        history.Script = string.Join(Environment.NewLine, commands.Select(c => c.CommandText.Trim()));
         var insert = new InsertDataOperation
         {
             Table = "sk_schema_history",
             Columns = [nameof(history.Owner), nameof(history.Version), nameof(history.Kind), nameof(history.AppliedAtUtc), nameof(history.Snapshot), nameof(history.Script)],
+            Values = new object?[,] { { history.Owner, history.Version, history.Kind, history.AppliedAtUtc, history.Snapshot, history.Script } },
         };
-        var generator = db.GetService<IMigrationsSqlGenerator>();
-        var commands = generator.Generate(operations, model);
-        history.Script = string.Join(Environment.NewLine, commands.Select(c => c.CommandText.Trim()));
-        insert.Values = new object?[,] { { history.Owner, history.Version, history.Kind, history.AppliedAtUtc, history.Snapshot, history.Script } };
         var all = commands.Concat(generator.Generate([insert], model)).ToList();
         db.GetService<IMigrationCommandExecutor>().ExecuteNonQuery(all, db.GetService<IRelationalConnection>());
         return history.Script;
@@ -139,12 +193,6 @@ public sealed class SchemaManager(KernelDbContext db, DatabaseOptions options, I
             : "SELECT COUNT(*) AS \"Value\" FROM sqlite_master WHERE type = 'table' AND name = 'sk_schema_history'";
         return db.Database.SqlQueryRaw<int>(sql).AsEnumerable().First() > 0;
     }
-
-    private static Dictionary<string, List<TableSnapshot>> TablesByOwner(IRelationalModel model) =>
-        model.Tables
-            .Select(t => TableSnapshot.From(t, OwnerOf(t)))
-            .GroupBy(t => t.Owner)
-            .ToDictionary(g => g.Key, g => g.OrderBy(t => t.Name, StringComparer.Ordinal).ToList());
 
     private static string OwnerOf(ITable table) =>
         table.EntityTypeMappings.Select(m => m.TypeBase[KernelDbContext.OwnerAnnotation] as string).FirstOrDefault(o => o is not null)

@@ -48,6 +48,7 @@ internal static class SnapshotModel
     {
         b.ToTable(table.Name, table.Schema);
         if (table.Comment is not null) b.ToTable(t => t.HasComment(table.Comment));
+        foreach (var check in table.CheckConstraints ?? []) b.ToTable(t => t.HasCheckConstraint(check.Name, check.Sql));
 
         foreach (var column in table.Columns)
         {
@@ -79,6 +80,7 @@ internal static class SnapshotModel
             if (column.ComputedSql is not null) p.HasComputedColumnSql(column.ComputedSql, column.Stored);
             if (column.Collation is not null) p.UseCollation(column.Collation);
             if (column.Comment is not null) p.HasComment(column.Comment);
+            if (column.Order is not null) p.HasColumnOrder(column.Order);
             foreach (var annotation in column.Annotations) p.HasAnnotation(annotation.Name, annotation.ToValue());
         }
 
@@ -89,6 +91,7 @@ internal static class SnapshotModel
         {
             var i = b.HasIndex(index.Columns.ToArray(), index.Name).HasDatabaseName(index.Name).IsUnique(index.Unique);
             if (index.Filter is not null) i.HasFilter(index.Filter);
+            if (index.Descending is not null) i.IsDescending(index.Descending.ToArray());
             foreach (var annotation in index.Annotations) i.HasAnnotation(annotation.Name, annotation.ToValue());
         }
     }

@@ -19,6 +19,7 @@ public sealed record TableSnapshot(
     List<KeySnapshot> UniqueConstraints,
     List<IndexSnapshot> Indexes,
     List<ForeignKeySnapshot> ForeignKeys,
+    List<CheckSnapshot> CheckConstraints,
     string? Comment)
 {
     public static TableSnapshot From(ITable table, string owner) => new(
@@ -30,9 +31,10 @@ public sealed record TableSnapshot(
         table.UniqueConstraints.Where(u => !u.GetIsPrimaryKey())
             .Select(u => new KeySnapshot(u.Name, u.Columns.Select(c => c.Name).ToList())).ToList(),
         table.Indexes.Select(i => new IndexSnapshot(i.Name, i.Columns.Select(c => c.Name).ToList(), i.IsUnique, i.Filter,
-            AnnotationSnapshot.From(i.GetAnnotations()))).ToList(),
+            i.IsDescending?.ToList(), AnnotationSnapshot.From(i.GetAnnotations()))).ToList(),
         table.ForeignKeyConstraints.Select(f => new ForeignKeySnapshot(f.Name, f.Columns.Select(c => c.Name).ToList(),
             f.PrincipalTable.Name, f.PrincipalTable.Schema, f.PrincipalColumns.Select(c => c.Name).ToList(), f.OnDeleteAction)).ToList(),
+        table.CheckConstraints.Select(c => new CheckSnapshot(c.Name!, c.Sql)).ToList(),
         table.Comment);
 }
 
@@ -53,11 +55,13 @@ public sealed record ColumnSnapshot(
     bool? Stored,
     string? Collation,
     string? Comment,
+    int? Order,
     List<AnnotationSnapshot> Annotations)
 {
     public static ColumnSnapshot From(IColumn column)
     {
-        var property = column.PropertyMappings.First().Property;
+        var property = column.PropertyMappings.FirstOrDefault()?.Property
+            ?? throw new NotSupportedException($"Column {column.Name} of table {column.Table.Name} is not mapped from a scalar property (JSON columns are not supported yet).");
         var clr = System.Nullable.GetUnderlyingType(column.ProviderClrType) ?? column.ProviderClrType;
         return new ColumnSnapshot(
             column.Name,
@@ -76,6 +80,7 @@ public sealed record ColumnSnapshot(
             column.IsStored,
             column.Collation,
             column.Comment,
+            column.Order,
             AnnotationSnapshot.From(column.GetAnnotations()));
     }
 
@@ -85,7 +90,9 @@ public sealed record ColumnSnapshot(
 
 public sealed record KeySnapshot(string Name, List<string> Columns);
 
-public sealed record IndexSnapshot(string Name, List<string> Columns, bool Unique, string? Filter, List<AnnotationSnapshot> Annotations);
+public sealed record IndexSnapshot(string Name, List<string> Columns, bool Unique, string? Filter, List<bool>? Descending, List<AnnotationSnapshot> Annotations);
+
+public sealed record CheckSnapshot(string Name, string Sql);
 
 public sealed record ForeignKeySnapshot(
     string Name,

@@ -87,6 +87,15 @@ public sealed class CustomerApiTests : IAsyncLifetime
         Assert.Equal(0L, await _db.CountAsync("customers_customer"));
     }
 
+    [Fact]
+    public async Task A_name_of_200_Chinese_characters_fits_and_201_does_not()
+    {
+        var longest = string.Concat(Enumerable.Repeat("华信贸易", 50));
+        Assert.Equal(HttpStatusCode.Created, (await _client.PostAsJsonAsync(Url, new { name = longest })).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await _client.PostAsJsonAsync(Url, new { name = longest + "司" })).StatusCode);
+        Assert.Equal(longest, await _db.ScalarAsync("SELECT \"Name\" FROM customers_customer"));
+    }
+
     [Theory]
     [InlineData("{ \"name\": \"Acme\", ")]
     [InlineData("{ \"name\": \"Acme\", \"size\": \"Gigantic\" }")]

@@ -138,6 +138,37 @@ public sealed class PluginLoadingTests : IDisposable
     }
 
     [Fact]
+    public async Task A_plugin_with_an_endpoint_ASP_NET_cannot_compile_fails_alone()
+    {
+        _plugins.Add(PluginFolder.Customers).Add(PluginFolder.SchemaProbe)
+            .Add(PluginFolder.LibV1, m => m["dependencies"] = new JsonObject { ["schema-probe"] = "^1.0.0" });
+        await using var host = new KernelHost(_plugins, _db,
+            new Dictionary<string, string?> { ["SalesKernel:Plugins:Settings:schema-probe:Variant"] = "bad-endpoint" });
+
+        var plugins = (await host.PluginsAsync()).ToDictionary(p => p.Id);
+        Assert.Equal("Failed", plugins["schema-probe"].State);
+        Assert.StartsWith("its endpoints are invalid:", plugins["schema-probe"].Reason);
+        Assert.Equal("Failed", plugins["lib-v1"].State);
+        Assert.StartsWith("dependency 'schema-probe' is failed", plugins["lib-v1"].Reason);
+        using var client = host.CreateClient();
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/customers/customers")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_library_the_host_ships_in_another_version_stays_private_to_the_plugin()
+    {
+        // this test process itself ships Humanizer 3 in the default context
+        Assert.Equal(3, typeof(Humanizer.StringHumanizeExtensions).Assembly.GetName().Version!.Major);
+        _plugins.Add(PluginFolder.LibV1);
+        await using var host = new KernelHost(_plugins, _db);
+        using var client = host.CreateClient();
+
+        var v1 = await client.GetFromJsonAsync<JsonObject>("/api/lib-v1/library");
+        Assert.StartsWith("2.14.", v1!["assembly"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Two_plugins_carry_different_versions_of_the_same_private_library()
     {
         _plugins.Add(PluginFolder.LibV1).Add(PluginFolder.LibV2);

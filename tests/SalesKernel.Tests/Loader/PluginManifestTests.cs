@@ -29,6 +29,7 @@ public sealed class PluginManifestTests
     [InlineData("""{ "id": "x", "name": "x", "version": "1.0.0", "sdk": "^1", "dependencies": { "y": "not a range" } }""", "dependency 'y': \"not a range\" is not a version range")]
     [InlineData("""{ "id": "x", "name": "x", "version": "1.0.0", "sdk": "^1", "assembly": "../evil.dll" }""", "must be a .dll file name in the plugin folder")]
     [InlineData("""[1, 2]""", "plugin.json is not valid JSON")]
+    [InlineData("""{ "id": "plugins", "name": "x", "version": "1.0.0", "sdk": "^1" }""", "'id' \"plugins\" is reserved by the kernel")]
     public void A_bad_manifest_is_refused_saying_what_is_wrong(string json, string expected)
     {
         var error = Assert.Throws<ManifestException>(() => PluginManifest.Parse(json));

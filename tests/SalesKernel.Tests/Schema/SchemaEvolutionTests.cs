@@ -102,6 +102,59 @@ public sealed class SchemaEvolutionTests : IDisposable
         Assert.Equal(["Id", "CustomerId"], await _db.ColumnsAsync(NotesTable));
     }
 
+    [Fact]
+    public async Task An_upgrade_that_would_rename_a_column_is_refused_as_possible_data_loss()
+    {
+        await using (var host = new KernelHost(_plugins, _db)) await host.PluginsAsync();
+
+        _plugins.EditManifest(PluginFolder.SchemaProbe, m => m["version"] = "1.1.0");
+        await using (var host = new KernelHost(_plugins, _db, Variant("rename")))
+        {
+            var probe = await host.PluginAsync("schema-probe");
+            Assert.Equal("Failed", probe.State);
+            Assert.Contains("rename column Title of table schema_probe_note to Heading", probe.Reason);
+        }
+        Assert.Contains("Title", await _db.ColumnsAsync(NotesTable));
+    }
+
+    [Fact]
+    public async Task Starting_an_older_version_over_a_newer_schema_is_refused()
+    {
+        _plugins.EditManifest(PluginFolder.SchemaProbe, m => m["version"] = "1.1.0");
+        await using (var host = new KernelHost(_plugins, _db)) await host.PluginsAsync();
+
+        _plugins.EditManifest(PluginFolder.SchemaProbe, m => m["version"] = "1.0.0");
+        await using var older = new KernelHost(_plugins, _db);
+        var probe = await older.PluginAsync("schema-probe");
+        Assert.Equal("Failed", probe.State);
+        Assert.StartsWith("schema change to 1.0.0 refused: it would downgrade the schema from 1.1.0", probe.Reason);
+    }
+
+    [Fact]
+    public async Task Check_constraints_and_descending_indexes_survive_a_restart_without_changes()
+    {
+        await using (var host = new KernelHost(_plugins, _db, Variant("facets")))
+            Assert.Equal("Loaded", (await host.PluginAsync("schema-probe")).State);
+        await using (var host = new KernelHost(_plugins, _db, Variant("facets")))
+            Assert.Equal("Loaded", (await host.PluginAsync("schema-probe")).State);
+
+        Assert.Equal(3L, await _db.CountAsync("sk_schema_history"));
+        await using var client = new KernelHost(_plugins, _db, Variant("facets"));
+        using var http = client.CreateClient();
+        var empty = await http.PostAsJsonAsync("/api/schema-probe/notes", new { title = "" });
+        Assert.Equal(System.Net.HttpStatusCode.InternalServerError, empty.StatusCode); // the database's check refused it
+        Assert.Equal(0L, await _db.CountAsync(NotesTable));
+    }
+
+    [Fact]
+    public async Task Seed_data_is_refused_with_a_reason_instead_of_being_inserted_on_every_start()
+    {
+        await using var host = new KernelHost(_plugins, _db, Variant("seed"));
+        var probe = await host.PluginAsync("schema-probe");
+        Assert.Equal("Failed", probe.State);
+        Assert.Contains("declares seed data (HasData)", probe.Reason);
+    }
+
     private static Dictionary<string, string?> Variant(string variant) =>
         new() { ["SalesKernel:Plugins:Settings:schema-probe:Variant"] = variant };
 

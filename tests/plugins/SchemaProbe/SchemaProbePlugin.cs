@@ -8,7 +8,9 @@ namespace SalesKernel.TestPlugins.SchemaProbe;
 
 /// <summary>
 /// A note on a customer. Setting <c>Variant</c> changes the model: <c>v2</c> adds a Priority column,
-/// <c>drop</c> removes the Title column, <c>invalid</c> leaves the entity without a key.
+/// <c>drop</c> removes the Title column, <c>rename</c> renames it, <c>invalid</c> leaves the entity
+/// without a key, <c>seed</c> declares seed data, <c>facets</c> adds a check constraint and a
+/// descending index, <c>bad-endpoint</c> maps a handler ASP.NET Core cannot compile.
 /// </summary>
 public sealed class SchemaProbePlugin : ISalesKernelPlugin
 {
@@ -23,7 +25,17 @@ public sealed class SchemaProbePlugin : ISalesKernelPlugin
             if (variant == "drop") b.Ignore(n => n.Title);
             else b.Property(n => n.Title).HasMaxLength(100).IsRequired();
             if (variant == "v2") b.Property<int>("Priority");
+            if (variant == "rename") b.Property(n => n.Title).HasColumnName("Heading");
+            if (variant == "seed") b.HasData(new Note { Id = 1, Title = "seeded" });
+            if (variant == "facets")
+            {
+                b.ToTable(t => t.HasCheckConstraint("CK_note_title_not_empty", "length(\"Title\") > 0"));
+                b.HasIndex(n => new { n.CustomerId, n.Id }).IsDescending(false, true);
+            }
         });
+
+        if (variant == "bad-endpoint") // two bodies: rejected when the handler is compiled, not when mapped
+            builder.MapEndpoints(e => e.MapPost("/bad", (Note first, Note second) => TypedResults.Ok()));
 
         builder.MapEndpoints(e =>
         {

@@ -1,0 +1,10 @@
+namespace SalesKernel.Tests.Infrastructure;
+
+/// <summary>A fact about SQLite itself: skipped (and reported as skipped) when the run targets PostgreSQL.</summary>
+public sealed class SqliteFactAttribute : FactAttribute
+{
+    public SqliteFactAttribute()
+    {
+        if (TestDatabase.PostgresServer is not null) Skip = "SQLite-only; this run targets PostgreSQL";
+    }
+}
