@@ -44,6 +44,60 @@ public interface IPluginBuilder
         where TEntity : class;
 
     /// <summary>
+    /// Declares an entity set: an entity with metadata and the generic REST endpoints under
+    /// <c>/api/&lt;plugin id&gt;/&lt;name&gt;</c> (list with queries, get, create, update, delete,
+    /// bulk create), every write going through the kernel's pipeline. The entity's table follows
+    /// the same rules as <see cref="AddEntity{TEntity}(Action{EntityTypeBuilder{TEntity}}?)"/>.
+    /// </summary>
+    /// <typeparam name="TEntity">The entity's CLR type.</typeparam>
+    /// <param name="name">Lower-case set name, the route segment, e.g. <c>customers</c>.</param>
+    /// <param name="configure">Model, fields, endpoints.</param>
+    /// <returns>The same builder, for chaining.</returns>
+    IPluginBuilder AddEntitySet<TEntity>(string name, Action<Entities.EntitySetBuilder<TEntity>> configure)
+        where TEntity : class, Entities.IEntity;
+
+    /// <summary>
+    /// Adds typed fields to an entity set of a plugin this plugin depends on (or to its own).
+    /// </summary>
+    /// <typeparam name="TEntity">The extended entity's CLR type.</typeparam>
+    /// <param name="configure">The fields to add.</param>
+    /// <returns>The same builder, for chaining.</returns>
+    IPluginBuilder ExtendEntitySet<TEntity>(Action<Entities.EntityExtensionBuilder<TEntity>> configure)
+        where TEntity : class, Entities.IEntity;
+
+    /// <summary>
+    /// Adds a FluentValidation validator that every write of the entity set must pass (validators
+    /// of all plugins run; their messages come back as 400 per field).
+    /// </summary>
+    /// <typeparam name="TEntity">An entity of this plugin or of one it depends on.</typeparam>
+    /// <typeparam name="TValidator">The validator; created per write from the container.</typeparam>
+    /// <returns>The same builder, for chaining.</returns>
+    IPluginBuilder AddValidator<TEntity, TValidator>()
+        where TEntity : class, Entities.IEntity
+        where TValidator : class, FluentValidation.IValidator<TEntity>;
+
+    /// <summary>
+    /// Adds a handler that runs inside every write of the entity set. Handlers run by
+    /// <paramref name="order"/>, then in plugin start order, then in registration order.
+    /// </summary>
+    /// <typeparam name="TEntity">An entity of this plugin or of one it depends on.</typeparam>
+    /// <typeparam name="THandler">The handler; created per write from the container.</typeparam>
+    /// <param name="stage">Pre- or post-operation.</param>
+    /// <param name="order">Lower runs first.</param>
+    /// <returns>The same builder, for chaining.</returns>
+    IPluginBuilder AddHandler<TEntity, THandler>(Entities.HandlerStage stage, int order = 0)
+        where TEntity : class, Entities.IEntity
+        where THandler : class, Entities.IEntityHandler<TEntity>;
+
+    /// <summary>Adds a handler that runs after each committed write of the entity set, from the outbox.</summary>
+    /// <typeparam name="TEntity">An entity of this plugin or of one it depends on.</typeparam>
+    /// <typeparam name="THandler">The handler; created per event from the container.</typeparam>
+    /// <returns>The same builder, for chaining.</returns>
+    IPluginBuilder AddEventHandler<TEntity, THandler>()
+        where TEntity : class, Entities.IEntity
+        where THandler : class, Entities.IEntityEventHandler<TEntity>;
+
+    /// <summary>
     /// Maps the plugin's HTTP endpoints. <paramref name="map"/> receives a route group rooted at
     /// <c>/api/&lt;plugin id&gt;</c> and tagged with the plugin's name in the OpenAPI document.
     /// </summary>

@@ -39,6 +39,10 @@ public sealed class KernelDbContext(DbContextOptions<KernelDbContext> options, P
             if (((IConventionEntityType)entityType).GetTableNameConfigurationSource() is null or ConfigurationSource.Convention)
                 entityType.SetTableName(DefaultTableName(plugin.Id, entity.ClrType));
         }
+
+        var jsonColumnType = Database.IsNpgsql() ? "jsonb" : null;
+        foreach (var (_, set) in Catalog.EntitySets) EntitySetModel.AddSystemFields(modelBuilder, set, jsonColumnType);
+        foreach (var (_, extension) in Catalog.Extensions) EntitySetModel.AddExtension(modelBuilder, extension);
     }
 
     /// <summary><c>&lt;plugin id&gt;_&lt;entity name&gt;</c> in lower case, dots and dashes as underscores.</summary>

@@ -1,4 +1,5 @@
 using SalesKernel.Sdk;
+using SalesKernel.Sdk.Entities;
 
 namespace SalesKernel.Core.Plugins;
 
@@ -13,6 +14,14 @@ public sealed class PluginCatalog(string pluginsPath, IReadOnlyList<PluginDescri
 
     public IEnumerable<PermissionDefinition> Permissions =>
         Loaded.SelectMany(p => p.Registration?.Permissions ?? []);
+
+    public IEnumerable<(PluginDescriptor Plugin, EntitySetDefinition Set)> EntitySets =>
+        Plugins.Where(p => p.Registration is not null)
+            .SelectMany(p => p.Registration!.EntitySets.Select(s => (p, s)));
+
+    public IEnumerable<(PluginDescriptor Plugin, EntityExtensionDefinition Extension)> Extensions =>
+        Plugins.Where(p => p.Registration is not null)
+            .SelectMany(p => p.Registration!.Extensions.Select(x => (p, x)));
 
     internal IEnumerable<(PluginDescriptor Plugin, EntityDeclaration Entity)> Entities =>
         Plugins.Where(p => p.Registration is not null)

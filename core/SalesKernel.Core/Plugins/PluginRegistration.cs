@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using SalesKernel.Sdk;
+using SalesKernel.Sdk.Entities;
 
 namespace SalesKernel.Core.Plugins;
 
@@ -14,6 +15,11 @@ internal sealed partial class PluginRegistration(PluginInfo plugin, IConfigurati
     private readonly List<EntityDeclaration> _entities = [];
     private readonly List<Action<IEndpointRouteBuilder>> _endpoints = [];
     private readonly List<PermissionDefinition> _permissions = [];
+    private readonly List<EntitySetDefinition> _entitySets = [];
+    private readonly List<EntityExtensionDefinition> _extensions = [];
+    private readonly List<HandlerRegistration> _handlers = [];
+    private readonly List<ValidatorRegistration> _validators = [];
+    private readonly List<EventHandlerRegistration> _eventHandlers = [];
 
     public PluginInfo Plugin { get; } = plugin;
     public IConfiguration Configuration { get; } = configuration;
@@ -22,6 +28,61 @@ internal sealed partial class PluginRegistration(PluginInfo plugin, IConfigurati
     public IReadOnlyList<EntityDeclaration> Entities => _entities;
     public IReadOnlyList<Action<IEndpointRouteBuilder>> Endpoints => _endpoints;
     public IReadOnlyList<PermissionDefinition> Permissions => _permissions;
+    public IReadOnlyList<EntitySetDefinition> EntitySets => _entitySets;
+    public IReadOnlyList<EntityExtensionDefinition> Extensions => _extensions;
+    public IReadOnlyList<HandlerRegistration> Handlers => _handlers;
+    public IReadOnlyList<ValidatorRegistration> Validators => _validators;
+    public IReadOnlyList<EventHandlerRegistration> EventHandlers => _eventHandlers;
+
+    public IPluginBuilder AddEntitySet<TEntity>(string name, Action<EntitySetBuilder<TEntity>> configure) where TEntity : class, IEntity
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        if (!SetName().IsMatch(name ?? ""))
+            throw new ArgumentException($"Entity set name \"{name}\" must be lower-case letters, digits and dashes, such as customers.", nameof(name));
+        if (_entitySets.Any(s => s.Name == name))
+            throw new InvalidOperationException($"Entity set {name} is declared twice.");
+        var definition = new EntitySetDefinition(Plugin.Id, name!, typeof(TEntity));
+        configure(new EntitySetBuilder<TEntity>(definition));
+        _entitySets.Add(definition);
+        if (_entities.Any(e => e.ClrType == typeof(TEntity)))
+            throw new InvalidOperationException($"Entity {typeof(TEntity).Name} is declared twice.");
+        _entities.Add(new EntityDeclaration(typeof(TEntity), modelBuilder =>
+        {
+            modelBuilder.Entity<TEntity>();
+            foreach (var apply in definition.ModelConfigurations) apply(modelBuilder);
+        }));
+        return this;
+    }
+
+    public IPluginBuilder ExtendEntitySet<TEntity>(Action<EntityExtensionBuilder<TEntity>> configure) where TEntity : class, IEntity
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        var definition = new EntityExtensionDefinition(Plugin.Id, typeof(TEntity));
+        configure(new EntityExtensionBuilder<TEntity>(definition));
+        _extensions.Add(definition);
+        return this;
+    }
+
+    public IPluginBuilder AddValidator<TEntity, TValidator>() where TEntity : class, IEntity where TValidator : class, FluentValidation.IValidator<TEntity>
+    {
+        Services.AddScoped<TValidator>();
+        _validators.Add(new ValidatorRegistration(Plugin.Id, typeof(TEntity), typeof(TValidator)));
+        return this;
+    }
+
+    public IPluginBuilder AddHandler<TEntity, THandler>(HandlerStage stage, int order = 0) where TEntity : class, IEntity where THandler : class, IEntityHandler<TEntity>
+    {
+        Services.AddScoped<THandler>();
+        _handlers.Add(new HandlerRegistration(Plugin.Id, typeof(TEntity), typeof(THandler), stage, order));
+        return this;
+    }
+
+    public IPluginBuilder AddEventHandler<TEntity, THandler>() where TEntity : class, IEntity where THandler : class, IEntityEventHandler<TEntity>
+    {
+        Services.AddScoped<THandler>();
+        _eventHandlers.Add(new EventHandlerRegistration(Plugin.Id, typeof(TEntity), typeof(THandler)));
+        return this;
+    }
 
     public IPluginBuilder AddEntity<TEntity>(Action<EntityTypeBuilder<TEntity>>? configure = null) where TEntity : class
     {
@@ -57,6 +118,9 @@ internal sealed partial class PluginRegistration(PluginInfo plugin, IConfigurati
 
     [GeneratedRegex("^[a-z][a-z0-9-]*(\\.[a-z][a-z0-9-]*)*$")]
     private static partial Regex PermissionName();
+
+    [GeneratedRegex("^[a-z][a-z0-9]*(-[a-z0-9]+)*$")]
+    private static partial Regex SetName();
 }
 
 /// <summary>An entity a plugin declared, with the EF Core configuration to apply to the shared model.</summary>

@@ -77,8 +77,8 @@ public sealed class SchemaManager(KernelDbContext db, DatabaseOptions options, I
     private string? ApplyOwner(string owner, string version, IModel targetModel, Dictionary<string, Recorded> recorded, List<SchemaStep> steps)
     {
         var wanted = targetModel.GetRelationalModel().Tables
-            .Where(t => OwnerOf(t) == owner)
             .Select(t => TableSnapshot.From(t, owner))
+            .OfType<TableSnapshot>()
             .OrderBy(t => t.Name, StringComparer.Ordinal)
             .ToList();
         recorded.TryGetValue(owner, out var previous);
@@ -88,6 +88,7 @@ public sealed class SchemaManager(KernelDbContext db, DatabaseOptions options, I
         if (operations.Count == 0 && previous?.Version == version) return null;
 
         var losses = operations.Select(DescribeLoss).OfType<string>().ToList();
+        losses.AddRange(SqliteRebuildLosses(operations, recorded, targetModel));
         if (previous is not null && IsDowngrade(previous.Version, version))
             losses.Insert(0, $"downgrade the schema from {previous.Version}");
         if (losses.Count > 0 && !options.AllowsDestructiveChangesFor(owner))
@@ -121,24 +122,40 @@ public sealed class SchemaManager(KernelDbContext db, DatabaseOptions options, I
         if (!creator.Exists()) creator.Create();
     }
 
-    /// <summary>The operations that take this owner's tables from what is recorded to what the model declares.</summary>
+    /// <summary>The operations that take this owner's tables and columns from what is recorded to what the model declares.</summary>
     private List<MigrationOperation> Difference(Dictionary<string, Recorded> recorded, string owner, IModel targetModel)
     {
         var allRecorded = recorded.Values.SelectMany(r => r.Tables).ToList();
         var source = SnapshotModel.Build(db, allRecorded);
-        var ownTables = targetModel.GetRelationalModel().Tables.Where(t => OwnerOf(t) == owner).ToList();
-        var ownNames = ownTables.Select(t => t.Name).ToHashSet();
-        ownNames.UnionWith(recorded.GetValueOrDefault(owner)?.Tables.Select(t => t.Name) ?? []);
-        var ownSchemas = ownTables.Select(t => t.Schema).OfType<string>().ToHashSet();
+        var target = targetModel.GetRelationalModel();
+        var ownership = SchemaOwnership.From(target, allRecorded);
+        var ownSchemas = target.Tables.Where(t => SchemaOwnership.OwnerOf(t) == owner).Select(t => t.Schema).OfType<string>().ToHashSet();
 
-        return db.GetService<IMigrationsModelDiffer>().GetDifferences(source, targetModel.GetRelationalModel())
-            .Where(op => op switch
-            {
-                ITableMigrationOperation t => ownNames.Contains(t.Table),
-                EnsureSchemaOperation s => ownSchemas.Contains(s.Name),
-                _ => false,
-            })
+        var operations = db.GetService<IMigrationsModelDiffer>().GetDifferences(source, target)
+            .Where(op => op is EnsureSchemaOperation s ? ownSchemas.Contains(s.Name) : ownership.OwnerOf(op) == owner)
             .ToList();
+        foreach (var create in operations.OfType<CreateTableOperation>()) ownership.StripForeignParts(create, owner);
+        return operations;
+    }
+
+    /// <summary>
+    /// SQLite changes some things by rebuilding the table from the live model; columns the live model
+    /// no longer has (those of an extension whose plugin is not loaded) would not survive that.
+    /// </summary>
+    private IEnumerable<string> SqliteRebuildLosses(List<MigrationOperation> operations, Dictionary<string, Recorded> recorded, IModel targetModel)
+    {
+        if (!db.Database.IsSqlite()) yield break;
+        var rebuilt = operations.Where(op => op is AlterColumnOperation or AddForeignKeyOperation or DropForeignKeyOperation
+                or AddPrimaryKeyOperation or DropPrimaryKeyOperation or AddUniqueConstraintOperation or DropUniqueConstraintOperation
+                or AddCheckConstraintOperation or DropCheckConstraintOperation)
+            .Select(op => ((ITableMigrationOperation)op).Table).Distinct();
+        foreach (var table in rebuilt)
+        {
+            var live = targetModel.GetRelationalModel().FindTable(table, null)?.Columns.Select(c => c.Name).ToHashSet() ?? [];
+            foreach (var extension in recorded.Values.SelectMany(r => r.Tables).Where(t => t.Name == table && t.IsExtension))
+                foreach (var column in extension.Columns.Where(c => !live.Contains(c.Name)))
+                    yield return $"rebuild table {table} on SQLite without column {column.Name} of plugin '{extension.Owner}', which is not loaded";
+        }
     }
 
     /// <summary>What a step would lose or corrupt, in words; null when it keeps all data.</summary>
@@ -193,10 +210,6 @@ public sealed class SchemaManager(KernelDbContext db, DatabaseOptions options, I
             : "SELECT COUNT(*) AS \"Value\" FROM sqlite_master WHERE type = 'table' AND name = 'sk_schema_history'";
         return db.Database.SqlQueryRaw<int>(sql).AsEnumerable().First() > 0;
     }
-
-    private static string OwnerOf(ITable table) =>
-        table.EntityTypeMappings.Select(m => m.TypeBase[KernelDbContext.OwnerAnnotation] as string).FirstOrDefault(o => o is not null)
-            ?? KernelDbContext.KernelOwner;
 
     private static PluginDescriptor? FirstFailedDependency(PluginDescriptor plugin, PluginCatalog catalog) =>
         plugin.Manifest!.Dependencies.Select(d => catalog.Find(d.Id)).FirstOrDefault(d => d is { IsLoaded: false });

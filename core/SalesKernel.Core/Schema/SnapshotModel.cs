@@ -15,8 +15,12 @@ namespace SalesKernel.Core.Schema;
 /// </summary>
 internal static class SnapshotModel
 {
-    public static IRelationalModel? Build(DbContext context, IReadOnlyCollection<TableSnapshot> tables)
+    public static IRelationalModel? Build(DbContext context, IReadOnlyCollection<TableSnapshot> recorded)
     {
+        // extension columns recorded by other owners join their base table
+        var tables = recorded.Where(t => !t.IsExtension)
+            .Select(t => t.MergeExtensions(recorded.Where(x => x.IsExtension && x.Name == t.Name)))
+            .ToList();
         if (tables.Count == 0) return null;
         var modelBuilder = new ModelBuilder(
             context.GetService<IConventionSetBuilder>().CreateConventionSet(),

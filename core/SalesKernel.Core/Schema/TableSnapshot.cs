@@ -20,22 +20,55 @@ public sealed record TableSnapshot(
     List<IndexSnapshot> Indexes,
     List<ForeignKeySnapshot> ForeignKeys,
     List<CheckSnapshot> CheckConstraints,
-    string? Comment)
+    string? Comment,
+    bool IsExtension = false)
 {
-    public static TableSnapshot From(ITable table, string owner) => new(
-        table.Name,
-        table.Schema,
-        owner,
-        table.Columns.Select(ColumnSnapshot.From).ToList(),
-        table.PrimaryKey is { } pk ? new KeySnapshot(pk.Name, pk.Columns.Select(c => c.Name).ToList()) : null,
-        table.UniqueConstraints.Where(u => !u.GetIsPrimaryKey())
-            .Select(u => new KeySnapshot(u.Name, u.Columns.Select(c => c.Name).ToList())).ToList(),
-        table.Indexes.Select(i => new IndexSnapshot(i.Name, i.Columns.Select(c => c.Name).ToList(), i.IsUnique, i.Filter,
-            i.IsDescending?.ToList(), AnnotationSnapshot.From(i.GetAnnotations()))).ToList(),
-        table.ForeignKeyConstraints.Select(f => new ForeignKeySnapshot(f.Name, f.Columns.Select(c => c.Name).ToList(),
-            f.PrincipalTable.Name, f.PrincipalTable.Schema, f.PrincipalColumns.Select(c => c.Name).ToList(), f.OnDeleteAction)).ToList(),
-        table.CheckConstraints.Select(c => new CheckSnapshot(c.Name!, c.Sql)).ToList(),
-        table.Comment);
+    /// <summary>
+    /// What <paramref name="owner"/> owns of a table: all of it but other owners' extension columns
+    /// when it owns the table; only its own extension columns (and their indexes and foreign keys)
+    /// when another plugin owns the table. Null when it owns nothing there.
+    /// </summary>
+    public static TableSnapshot? From(ITable table, string owner)
+    {
+        var tableOwner = SchemaOwnership.OwnerOf(table);
+        var columns = table.Columns.Where(c => SchemaOwnership.OwnerOf(c, tableOwner) == owner).ToList();
+        var isExtension = tableOwner != owner;
+        if (isExtension && columns.Count == 0) return null;
+        var owned = columns.ToHashSet();
+        return new TableSnapshot(
+            table.Name,
+            table.Schema,
+            owner,
+            columns.Select(ColumnSnapshot.From).ToList(),
+            !isExtension && table.PrimaryKey is { } pk ? new KeySnapshot(pk.Name, pk.Columns.Select(c => c.Name).ToList()) : null,
+            isExtension ? [] : table.UniqueConstraints.Where(u => !u.GetIsPrimaryKey() && u.Columns.All(owned.Contains))
+                .Select(u => new KeySnapshot(u.Name, u.Columns.Select(c => c.Name).ToList())).ToList(),
+            table.Indexes.Where(i => SchemaOwnership.OwnerOf(i.Columns, tableOwner) == owner)
+                .Select(i => new IndexSnapshot(i.Name, i.Columns.Select(c => c.Name).ToList(), i.IsUnique, i.Filter,
+                    i.IsDescending?.ToList(), AnnotationSnapshot.From(i.GetAnnotations()))).ToList(),
+            table.ForeignKeyConstraints.Where(f => SchemaOwnership.OwnerOf(f.Columns, tableOwner) == owner)
+                .Select(f => new ForeignKeySnapshot(f.Name, f.Columns.Select(c => c.Name).ToList(),
+                    f.PrincipalTable.Name, f.PrincipalTable.Schema, f.PrincipalColumns.Select(c => c.Name).ToList(), f.OnDeleteAction)).ToList(),
+            isExtension ? [] : table.CheckConstraints.Select(c => new CheckSnapshot(c.Name!, c.Sql)).ToList(),
+            isExtension ? null : table.Comment,
+            isExtension);
+    }
+
+    /// <summary>A table with the extension columns other owners recorded for it.</summary>
+    public TableSnapshot MergeExtensions(IEnumerable<TableSnapshot> extensions)
+    {
+        var merged = this with
+        {
+            Columns = [.. Columns], Indexes = [.. Indexes], ForeignKeys = [.. ForeignKeys],
+        };
+        foreach (var extension in extensions)
+        {
+            merged.Columns.AddRange(extension.Columns.Where(c => merged.Columns.All(m => m.Name != c.Name)));
+            merged.Indexes.AddRange(extension.Indexes);
+            merged.ForeignKeys.AddRange(extension.ForeignKeys);
+        }
+        return merged;
+    }
 }
 
 public sealed record ColumnSnapshot(

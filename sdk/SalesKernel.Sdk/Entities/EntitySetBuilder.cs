@@ -1,0 +1,126 @@
+using System.Linq.Expressions;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace SalesKernel.Sdk.Entities;
+
+/// <summary>
+/// Declares an entity set: the EF Core model of the entity, how its fields behave in the API, and
+/// which generic endpoints it gets. Every mapped scalar property is a field; <see cref="Field{TValue}"/>
+/// adds flags and display names.
+/// </summary>
+/// <typeparam name="TEntity">The entity's CLR type.</typeparam>
+public sealed class EntitySetBuilder<TEntity> where TEntity : class, IEntity
+{
+    /// <summary>Wraps a definition; the kernel creates one per <c>AddEntitySet</c> call.</summary>
+    /// <param name="definition">The definition to fill.</param>
+    public EntitySetBuilder(EntitySetDefinition definition) => Definition = definition;
+
+    /// <summary>The definition being built.</summary>
+    public EntitySetDefinition Definition { get; }
+
+    /// <summary>The names users see for one record and for the set.</summary>
+    /// <param name="singular">For example "Customer" / "客户".</param>
+    /// <param name="plural">For example "Customers" / "客户".</param>
+    /// <returns>This builder.</returns>
+    public EntitySetBuilder<TEntity> DisplayName(LocalizedText singular, LocalizedText plural)
+    {
+        Definition.DisplayName = singular;
+        Definition.PluralDisplayName = plural;
+        return this;
+    }
+
+    /// <summary>EF Core configuration of the entity: column sizes, indexes, relations.</summary>
+    /// <param name="configure">Applied to the shared model.</param>
+    /// <returns>This builder.</returns>
+    public EntitySetBuilder<TEntity> Model(Action<EntityTypeBuilder<TEntity>> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        Definition.ModelConfigurations.Add(modelBuilder => configure(modelBuilder.Entity<TEntity>()));
+        return this;
+    }
+
+    /// <summary>Declares how one property behaves in the API.</summary>
+    /// <typeparam name="TValue">The property's type.</typeparam>
+    /// <param name="property">A property of <typeparamref name="TEntity"/>, such as <c>c =&gt; c.Name</c>.</param>
+    /// <param name="configure">Flags and display name.</param>
+    /// <returns>This builder.</returns>
+    public EntitySetBuilder<TEntity> Field<TValue>(Expression<Func<TEntity, TValue>> property, Action<FieldBuilder> configure)
+    {
+        if (property.Body is not MemberExpression { Member: System.Reflection.PropertyInfo info } || info.DeclaringType?.IsAssignableFrom(typeof(TEntity)) != true)
+            throw new ArgumentException($"Field must name a property of {typeof(TEntity).Name}, as in e => e.Name.", nameof(property));
+        var field = Definition.Fields.FirstOrDefault(f => f.PropertyName == info.Name);
+        if (field is null)
+        {
+            field = new FieldDefinition(JsonNames.CamelCase(info.Name), info.Name, typeof(TValue));
+            Definition.Fields.Add(field);
+        }
+        configure(new FieldBuilder(field));
+        return this;
+    }
+
+    /// <summary>Which generic endpoints exist (all by default).</summary>
+    /// <param name="endpoints">The endpoints to keep.</param>
+    /// <returns>This builder.</returns>
+    public EntitySetBuilder<TEntity> Endpoints(StandardEndpoints endpoints)
+    {
+        Definition.Endpoints = endpoints;
+        return this;
+    }
+
+    /// <summary>The order of a list when the client asks for none, e.g. <c>name</c> or <c>-createdAt</c>.</summary>
+    /// <param name="sort">Field names separated by commas, <c>-</c> for descending.</param>
+    /// <returns>This builder.</returns>
+    public EntitySetBuilder<TEntity> DefaultSort(string sort)
+    {
+        Definition.DefaultSort = sort;
+        return this;
+    }
+
+    /// <summary>Whether administrators may add custom fields to this set (they may by default).</summary>
+    /// <param name="allowed">False to forbid.</param>
+    /// <returns>This builder.</returns>
+    public EntitySetBuilder<TEntity> CustomFields(bool allowed)
+    {
+        Definition.AllowsCustomFields = allowed;
+        return this;
+    }
+}
+
+/// <summary>An entity set as declared by its plugin.</summary>
+public sealed class EntitySetDefinition
+{
+    /// <summary>Creates a definition.</summary>
+    /// <param name="pluginId">The declaring plugin.</param>
+    /// <param name="name">The set's name within the plugin, e.g. <c>customers</c>.</param>
+    /// <param name="clrType">The entity's CLR type.</param>
+    public EntitySetDefinition(string pluginId, string name, Type clrType)
+    {
+        PluginId = pluginId;
+        Name = name;
+        ClrType = clrType;
+    }
+
+    /// <summary>The declaring plugin.</summary>
+    public string PluginId { get; }
+    /// <summary>The set's name within the plugin; also the route segment.</summary>
+    public string Name { get; }
+    /// <summary><c>&lt;plugin id&gt;.&lt;name&gt;</c>: unique in an installation.</summary>
+    public string FullName => $"{PluginId}.{Name}";
+    /// <summary>The entity's CLR type.</summary>
+    public Type ClrType { get; }
+    /// <summary>Singular display name.</summary>
+    public LocalizedText? DisplayName { get; set; }
+    /// <summary>Plural display name.</summary>
+    public LocalizedText? PluralDisplayName { get; set; }
+    /// <summary>Fields with flags; the kernel adds the rest of the mapped properties.</summary>
+    public List<FieldDefinition> Fields { get; } = [];
+    /// <summary>EF Core configurations of the entity, applied to the shared model in order.</summary>
+    public List<Action<ModelBuilder>> ModelConfigurations { get; } = [];
+    /// <summary>The generic endpoints to map.</summary>
+    public StandardEndpoints Endpoints { get; set; } = StandardEndpoints.All;
+    /// <summary>The default list order.</summary>
+    public string? DefaultSort { get; set; }
+    /// <summary>Whether custom fields may be added.</summary>
+    public bool AllowsCustomFields { get; set; } = true;
+}

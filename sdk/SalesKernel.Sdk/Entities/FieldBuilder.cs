@@ -1,0 +1,88 @@
+namespace SalesKernel.Sdk.Entities;
+
+/// <summary>Declares how a field behaves in the API: its flags and display name.</summary>
+public class FieldBuilder
+{
+    internal FieldBuilder(FieldDefinition definition) => Definition = definition;
+
+    /// <summary>The definition being built.</summary>
+    public FieldDefinition Definition { get; }
+
+    /// <summary>The name shown to users.</summary>
+    /// <param name="displayName">English and Simplified Chinese text.</param>
+    /// <returns>This builder.</returns>
+    public FieldBuilder DisplayName(LocalizedText displayName)
+    {
+        Definition.DisplayName = displayName;
+        return this;
+    }
+
+    /// <summary>A value must be given on create and may not be set to null or blank.</summary>
+    /// <returns>This builder.</returns>
+    public FieldBuilder Required()
+    {
+        Definition.IsRequired = true;
+        return this;
+    }
+
+    /// <summary>The list's <c>search</c> parameter looks in this (text) field.</summary>
+    /// <returns>This builder.</returns>
+    public FieldBuilder Searchable()
+    {
+        Definition.IsSearchable = true;
+        return this;
+    }
+
+    /// <summary>The list's <c>filter</c> may name this field. The kernel indexes it.</summary>
+    /// <returns>This builder.</returns>
+    public FieldBuilder Filterable()
+    {
+        Definition.IsFilterable = true;
+        return this;
+    }
+
+    /// <summary>The list's <c>sort</c> may name this field. The kernel indexes it.</summary>
+    /// <returns>This builder.</returns>
+    public FieldBuilder Sortable()
+    {
+        Definition.IsSortable = true;
+        return this;
+    }
+
+    /// <summary>Clients may read the field but not write it; only the plugin's own code sets it.</summary>
+    /// <returns>This builder.</returns>
+    public FieldBuilder ReadOnly()
+    {
+        Definition.IsReadOnly = true;
+        return this;
+    }
+
+    /// <summary>Numeric bounds, both inclusive; either may be left open.</summary>
+    /// <param name="minimum">The smallest value allowed, or null.</param>
+    /// <param name="maximum">The largest value allowed, or null.</param>
+    /// <returns>This builder.</returns>
+    public FieldBuilder Range(double? minimum, double? maximum)
+    {
+        Definition.Minimum = minimum;
+        Definition.Maximum = maximum;
+        return this;
+    }
+
+    /// <summary>Marks a decimal field as an amount of money.</summary>
+    /// <returns>This builder.</returns>
+    public FieldBuilder Money()
+    {
+        Definition.Type = FieldType.Money;
+        return this;
+    }
+
+    /// <summary>Marks a Guid field as the id of a record of another entity set.</summary>
+    /// <param name="entitySet">The target's full name, <c>&lt;plugin id&gt;.&lt;set name&gt;</c>, e.g. <c>customers.customers</c>.</param>
+    /// <returns>This builder.</returns>
+    public FieldBuilder References(string entitySet)
+    {
+        Definition.Type = FieldType.Reference;
+        Definition.ReferenceTo = entitySet;
+        return this;
+    }
+}

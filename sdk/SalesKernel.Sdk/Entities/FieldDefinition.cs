@@ -1,0 +1,43 @@
+namespace SalesKernel.Sdk.Entities;
+
+/// <summary>One field of an entity set as declared: what the metadata and the generic API expose.</summary>
+public sealed class FieldDefinition
+{
+    /// <summary>Creates a definition.</summary>
+    /// <param name="name">The field's API name (camelCase).</param>
+    /// <param name="propertyName">The EF Core property (CLR or shadow) that stores it.</param>
+    /// <param name="clrType">The property's CLR type.</param>
+    public FieldDefinition(string name, string propertyName, Type clrType)
+    {
+        Name = name;
+        PropertyName = propertyName;
+        ClrType = clrType;
+    }
+
+    /// <summary>The API name, camelCase: the JSON property and the name used in filters and sorts.</summary>
+    public string Name { get; }
+    /// <summary>The EF Core property that stores the value.</summary>
+    public string PropertyName { get; }
+    /// <summary>The property's CLR type.</summary>
+    public Type ClrType { get; }
+    /// <summary>The kind of value; inferred from the CLR type unless set.</summary>
+    public FieldType? Type { get; set; }
+    /// <summary>What users see.</summary>
+    public LocalizedText? DisplayName { get; set; }
+    /// <summary>See <see cref="FieldBuilder.Required"/>.</summary>
+    public bool IsRequired { get; set; }
+    /// <summary>See <see cref="FieldBuilder.Searchable"/>.</summary>
+    public bool IsSearchable { get; set; }
+    /// <summary>See <see cref="FieldBuilder.Filterable"/>.</summary>
+    public bool IsFilterable { get; set; }
+    /// <summary>See <see cref="FieldBuilder.Sortable"/>.</summary>
+    public bool IsSortable { get; set; }
+    /// <summary>See <see cref="FieldBuilder.ReadOnly"/>.</summary>
+    public bool IsReadOnly { get; set; }
+    /// <summary>Lower bound for numbers.</summary>
+    public double? Minimum { get; set; }
+    /// <summary>Upper bound for numbers.</summary>
+    public double? Maximum { get; set; }
+    /// <summary>For references: the target entity set's full name.</summary>
+    public string? ReferenceTo { get; set; }
+}

@@ -1,0 +1,28 @@
+namespace SalesKernel.Sdk.Entities;
+
+/// <summary>The kind of value a field holds, as clients and generic UIs see it.</summary>
+public enum FieldType
+{
+    /// <summary>A string.</summary>
+    Text,
+    /// <summary>A whole number.</summary>
+    Integer,
+    /// <summary>A number with a fractional part.</summary>
+    Decimal,
+    /// <summary>An amount of money (a decimal number).</summary>
+    Money,
+    /// <summary>True or false.</summary>
+    Boolean,
+    /// <summary>A calendar date without time (ISO 8601 <c>yyyy-MM-dd</c>).</summary>
+    Date,
+    /// <summary>A point in time, in UTC (ISO 8601).</summary>
+    DateTime,
+    /// <summary>An identifier that refers to nothing in particular.</summary>
+    Guid,
+    /// <summary>One value out of a fixed list.</summary>
+    Choice,
+    /// <summary>Any number of values out of a fixed list.</summary>
+    MultiChoice,
+    /// <summary>The id of a record of another entity set.</summary>
+    Reference,
+}
