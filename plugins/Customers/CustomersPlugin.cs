@@ -4,12 +4,12 @@ using SalesKernel.Sdk;
 
 namespace SalesKernel.Plugins.Customers;
 
-/// <summary>Customer accounts: the entity, its endpoints and its permissions.</summary>
+/// <summary>Customer accounts: the entity set, its own endpoints and its permissions.</summary>
 public sealed class CustomersPlugin : ISalesKernelPlugin
 {
     public void Configure(IPluginBuilder builder)
     {
-        builder.AddEntity(new CustomerConfiguration());
+        builder.AddEntitySet<Customer>("customers", CustomerConfiguration.Declare);
         builder.MapEndpoints(endpoints => endpoints.MapCustomerApi());
         Permissions.Declare(builder);
     }

@@ -1,6 +1,11 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using SalesKernel.Core.Audit;
+using SalesKernel.Core.CustomFields;
+using SalesKernel.Core.Outbox;
 using SalesKernel.Core.Plugins;
 using SalesKernel.Core.Schema;
 
@@ -18,6 +23,9 @@ public sealed class KernelDbContext(DbContextOptions<KernelDbContext> options, P
     internal PluginCatalog Catalog { get; } = catalog;
 
     public DbSet<SchemaHistoryEntry> SchemaHistory => Set<SchemaHistoryEntry>();
+    public DbSet<AuditEntry> Audit => Set<AuditEntry>();
+    public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
+    public DbSet<CustomFieldDefinition> CustomFieldDefinitions => Set<CustomFieldDefinition>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -30,6 +38,9 @@ public sealed class KernelDbContext(DbContextOptions<KernelDbContext> options, P
     {
         modelBuilder.Entity<SchemaHistoryEntry>(SchemaHistoryEntry.Configure);
         modelBuilder.Entity<SchemaHistoryEntry>().HasAnnotation(OwnerAnnotation, KernelOwner);
+        modelBuilder.Entity<AuditEntry>(AuditEntry.Configure);
+        modelBuilder.Entity<OutboxMessage>(OutboxMessage.Configure);
+        modelBuilder.Entity<CustomFieldDefinition>(CustomFieldDefinition.Configure);
 
         foreach (var (plugin, entity) in Catalog.Entities)
         {
@@ -41,6 +52,7 @@ public sealed class KernelDbContext(DbContextOptions<KernelDbContext> options, P
         }
 
         var jsonColumnType = Database.IsNpgsql() ? "jsonb" : null;
+        JsonDocumentFunctions.Register(modelBuilder, Database.IsNpgsql(), this.GetService<IRelationalTypeMappingSource>());
         foreach (var (_, set) in Catalog.EntitySets) EntitySetModel.AddSystemFields(modelBuilder, set, jsonColumnType);
         foreach (var (_, extension) in Catalog.Extensions) EntitySetModel.AddExtension(modelBuilder, extension);
     }

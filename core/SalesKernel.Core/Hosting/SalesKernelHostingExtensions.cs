@@ -12,7 +12,14 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using SalesKernel.Core.Data;
 using SalesKernel.Core.Plugins;
+using SalesKernel.Core.Audit;
+using SalesKernel.Core.CustomFields;
+using SalesKernel.Core.Metadata;
+using SalesKernel.Core.Outbox;
+using SalesKernel.Core.Records;
 using SalesKernel.Core.Schema;
+using SalesKernel.Sdk.Entities;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace SalesKernel.Core.Hosting;
 
@@ -30,6 +37,7 @@ public static class SalesKernelHostingExtensions
 
         var database = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
         var catalog = new PluginLoader(pluginsPath, configuration).Load();
+        PluginContributionCheck.Check(catalog);
         var dbOptions = new DbContextOptionsBuilder<KernelDbContext>();
         ConfigureDatabase(dbOptions, database, dataPath);
         PluginModelCheck.FailInvalidModels(catalog, dbOptions.Options);
@@ -42,8 +50,22 @@ public static class SalesKernelHostingExtensions
         builder.Services.AddScoped<DbContext>(sp => sp.GetRequiredService<KernelDbContext>());
         builder.Services.AddScoped<SchemaManager>();
 
+        builder.Services.AddHttpContextAccessor();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<OutboxSignal>();
+        builder.Services.AddSingleton<CustomFieldRegistry>();
+        builder.Services.AddSingleton(sp =>
+        {
+            using var scope = sp.CreateScope();
+            return EntitySetRegistry.Build(catalog, scope.ServiceProvider.GetRequiredService<KernelDbContext>().Model);
+        });
+        builder.Services.AddScoped<RecordPipeline>();
+        builder.Services.AddScoped<IEntityStore>(sp => sp.GetRequiredService<RecordPipeline>());
+        builder.Services.AddHostedService<OutboxDispatcher>();
+
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<KernelExceptionHandler>();
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
@@ -69,47 +91,54 @@ public static class SalesKernelHostingExtensions
         app.UseExceptionHandler();
         app.UseStatusCodePages();
 
-        foreach (var plugin in catalog.Loaded.ToList()) MapPluginEndpoints(app, plugin, catalog, logger);
+        // endpoints first compile on a scratch route table, so a broken plugin fails alone
+        foreach (var plugin in catalog.Loaded.ToList()) CheckPluginEndpoints(app, plugin, catalog, logger);
+        var sets = app.Services.GetRequiredService<EntitySetRegistry>();
+        foreach (var plugin in catalog.Loaded.ToList()) MapPluginEndpoints(app, plugin, sets);
         PluginReport.Log(logger, catalog);
 
         app.MapGet("/api/plugins", (PluginCatalog c) => TypedResults.Ok(c.Plugins.Select(PluginReport.Describe)))
             .WithTags("Kernel")
             .WithName("ListPlugins")
             .WithSummary("Every plugin found, with its state and, when it is not loaded, why.");
+        app.MapMetadataApi();
+        app.MapAuditApi();
+        app.MapCustomFieldApi();
         app.MapHealthChecks("/health");
         return app;
     }
 
-    private static void MapPluginEndpoints(WebApplication app, PluginDescriptor plugin, PluginCatalog catalog, ILogger logger)
+    private static void CheckPluginEndpoints(WebApplication app, PluginDescriptor plugin, PluginCatalog catalog, ILogger logger)
     {
         if (plugin.Manifest!.Dependencies.Select(d => catalog.Find(d.Id)).FirstOrDefault(d => d is { IsLoaded: false }) is { } failed)
         {
             plugin.Fail($"dependency '{failed.Id}' is failed: {failed.Reason}");
             return;
         }
-
-        var prefix = $"/api/{plugin.Id}";
         try
         {
             // Minimal-API handlers are compiled when routing first runs; compiling them here, on a
             // scratch route table, lets one bad handler fail its plugin instead of every route.
             var scratch = new ScratchRouteBuilder(app.Services);
-            foreach (var map in plugin.Registration!.Endpoints) map(scratch.MapGroup(prefix));
+            foreach (var map in plugin.Registration!.Endpoints) map(scratch.MapGroup($"/api/{plugin.Id}"));
             foreach (var source in scratch.DataSources) _ = source.Endpoints;
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             plugin.Fail($"its endpoints are invalid: {e.GetType().Name}: {e.Message}");
             logger.LogError(e, "Plugin {Plugin} failed while mapping its endpoints", plugin.Id);
-            return;
         }
+    }
 
-        var group = app.MapGroup(prefix).WithTags(plugin.Info.Name);
+    private static void MapPluginEndpoints(WebApplication app, PluginDescriptor plugin, EntitySetRegistry sets)
+    {
+        var group = app.MapGroup($"/api/{plugin.Id}").WithTags(plugin.Info.Name);
         // A plugin that fails after its routes exist answers 503 with the reason instead of running.
         group.AddEndpointFilter(async (context, next) => plugin.IsLoaded
             ? await next(context)
             : TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable,
                 title: $"Plugin '{plugin.Id}' is not available", detail: plugin.Reason));
+        foreach (var set in sets.Sets.Where(s => s.Plugin == plugin)) EntitySetEndpoints.Map(group, set);
         foreach (var map in plugin.Registration!.Endpoints) map(group);
     }
 

@@ -1,7 +1,9 @@
+using SalesKernel.Sdk.Entities;
+
 namespace SalesKernel.Plugins.Customers.Entities;
 
-/// <summary>A customer account (客户).</summary>
-public sealed class Customer
+/// <summary>A customer account (客户). Times, authors and version are kept by the kernel.</summary>
+public sealed class Customer : IEntity
 {
     public Guid Id { get; set; }
     public string Name { get; set; } = "";
@@ -9,8 +11,6 @@ public sealed class Customer
     public CompanySize? Size { get; set; }
     public string? Region { get; set; }
     public CustomerTier Tier { get; set; } = CustomerTier.Standard;
-    public DateTime CreatedAtUtc { get; set; }
-    public DateTime UpdatedAtUtc { get; set; }
 }
 
 /// <summary>Company size by headcount (企业规模).</summary>
@@ -23,7 +23,7 @@ public enum CompanySize
     Enterprise,
 }
 
-/// <summary>Customer tier (客户分层): how much attention the account gets.</summary>
+/// <summary>Customer tier (客户分层): how much attention the account gets, highest first.</summary>
 public enum CustomerTier
 {
     Strategic,

@@ -1,0 +1,77 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using SalesKernel.Core.Data;
+using SalesKernel.Core.Records;
+using SalesKernel.Sdk;
+using SalesKernel.Sdk.Entities;
+
+namespace SalesKernel.Core.CustomFields;
+
+/// <summary>
+/// The custom fields of every entity set, cached. A change made through this host is seen at once;
+/// a change made through another host sharing the database within <see cref="MaxAge"/>.
+/// </summary>
+public sealed class CustomFieldRegistry(IServiceScopeFactory scopes, TimeProvider clock)
+{
+    public static readonly TimeSpan MaxAge = TimeSpan.FromSeconds(5);
+    private volatile Snapshot _snapshot = new(DateTimeOffset.MinValue, new Dictionary<string, IReadOnlyList<RecordField>>());
+
+    public IReadOnlyList<RecordField> For(string entitySet) => _snapshot.Fields.GetValueOrDefault(entitySet) ?? [];
+
+    public async Task RefreshIfStaleAsync(CancellationToken cancellationToken)
+    {
+        if (clock.GetUtcNow() - _snapshot.LoadedAt < MaxAge) return;
+        await ReloadAsync(cancellationToken);
+    }
+
+    public async Task ReloadAsync(CancellationToken cancellationToken)
+    {
+        var loadedAt = clock.GetUtcNow();
+        using var scope = scopes.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<KernelDbContext>();
+        var definitions = await db.CustomFieldDefinitions.AsNoTracking().OrderBy(d => d.CreatedAtUtc).ThenBy(d => d.Name).ToListAsync(cancellationToken);
+        _snapshot = new Snapshot(loadedAt, definitions.GroupBy(d => d.EntitySet)
+            .ToDictionary(g => g.Key, g => (IReadOnlyList<RecordField>)g.Select(ToField).ToList()));
+    }
+
+    public static RecordField ToField(CustomFieldDefinition d)
+    {
+        var type = Enum.Parse<FieldType>(d.Type);
+        return new RecordField
+        {
+            Name = d.Name,
+            PropertyName = d.Name,
+            ClrType = ClrTypeOf(type),
+            Type = type,
+            Source = FieldSource.Custom,
+            Owner = "custom",
+            DisplayName = new LocalizedText(d.DisplayNameEn, d.DisplayNameZhHans),
+            IsRequired = d.IsRequired,
+            IsSearchable = type == FieldType.Text,
+            IsFilterable = true,
+            IsSortable = type != FieldType.MultiChoice,
+            IsNullable = true,
+            MaxLength = d.MaxLength,
+            Minimum = d.Minimum,
+            Maximum = d.Maximum,
+            Choices = d.Choices is null ? null : JsonSerializer.Deserialize<string[]>(d.Choices),
+            ReferenceTo = d.ReferenceTo,
+        };
+    }
+
+    public static Type ClrTypeOf(FieldType type) => type switch
+    {
+        FieldType.Text or FieldType.Choice => typeof(string),
+        FieldType.Integer => typeof(long?),
+        FieldType.Decimal or FieldType.Money => typeof(decimal?),
+        FieldType.Boolean => typeof(bool?),
+        FieldType.Date => typeof(DateOnly?),
+        FieldType.DateTime => typeof(DateTime?),
+        FieldType.Guid or FieldType.Reference => typeof(Guid?),
+        FieldType.MultiChoice => typeof(string[]),
+        _ => throw new NotSupportedException(type.ToString()),
+    };
+
+    private sealed record Snapshot(DateTimeOffset LoadedAt, IReadOnlyDictionary<string, IReadOnlyList<RecordField>> Fields);
+}

@@ -1,0 +1,47 @@
+using System.Linq.Expressions;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Query.SqlExpressions;
+using Microsoft.EntityFrameworkCore.Storage;
+
+namespace SalesKernel.Core.Data;
+
+/// <summary>
+/// Reads one key of a JSON document column inside a query: the custom-field values of a record.
+/// Translated to <c>json_extract</c> on SQLite and <c>jsonb_extract_path_text</c> (with a cast) on
+/// PostgreSQL; calling them outside a query throws.
+/// </summary>
+public static class JsonDocumentFunctions
+{
+    public static string? Text(string? document, string key) => throw OnlyInQueries();
+    public static double? Number(string? document, string key) => throw OnlyInQueries();
+    public static bool? Boolean(string? document, string key) => throw OnlyInQueries();
+
+    private static InvalidOperationException OnlyInQueries() => new("JSON document functions only run inside database queries.");
+
+    internal static void Register(ModelBuilder modelBuilder, bool npgsql, IRelationalTypeMappingSource types)
+    {
+        var text = types.FindMapping(typeof(string))!;
+        var number = types.FindMapping(typeof(double))!;
+        var boolean = types.FindMapping(typeof(bool))!;
+        modelBuilder.HasDbFunction(typeof(JsonDocumentFunctions).GetMethod(nameof(Text))!)
+            .HasTranslation(args => Extract(args, npgsql, typeof(string), text, text));
+        modelBuilder.HasDbFunction(typeof(JsonDocumentFunctions).GetMethod(nameof(Number))!)
+            .HasTranslation(args => Extract(args, npgsql, typeof(double), number, text));
+        modelBuilder.HasDbFunction(typeof(JsonDocumentFunctions).GetMethod(nameof(Boolean))!)
+            .HasTranslation(args => Extract(args, npgsql, typeof(bool), boolean, text));
+    }
+
+    private static SqlExpression Extract(IReadOnlyList<SqlExpression> args, bool npgsql, Type type, RelationalTypeMapping mapping, RelationalTypeMapping text)
+    {
+        if (args[1] is not SqlConstantExpression { Value: string key })
+            throw new InvalidOperationException("The key of a JSON document function must be a constant.");
+        if (npgsql)
+        {
+            var extracted = new SqlFunctionExpression("jsonb_extract_path_text", [args[0], new SqlConstantExpression(key, typeof(string), text)],
+                nullable: true, argumentsPropagateNullability: [true, false], typeof(string), text);
+            return type == typeof(string) ? extracted : new SqlUnaryExpression(ExpressionType.Convert, extracted, type, mapping);
+        }
+        var path = new SqlConstantExpression($"$.\"{key.Replace("\"", "")}\"", typeof(string), text);
+        return new SqlFunctionExpression("json_extract", [args[0], path], nullable: true, argumentsPropagateNullability: [true, false], type, mapping);
+    }
+}

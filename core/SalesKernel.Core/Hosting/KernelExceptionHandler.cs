@@ -1,0 +1,55 @@
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using SalesKernel.Core.Queries;
+using SalesKernel.Sdk.Entities;
+
+namespace SalesKernel.Core.Hosting;
+
+/// <summary>
+/// Turns the SDK's and the kernel's exceptions into ProblemDetails, whoever threw them (generic
+/// endpoints, plugin endpoints, handlers): 400 invalid fields or query, 404 missing record, 409 or
+/// 422 a database constraint, 412 a stale version, 422 a business rule.
+/// </summary>
+internal sealed class KernelExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
+    {
+        ProblemDetails? problem = exception switch
+        {
+            RecordValidationException v => new HttpValidationProblemDetails(v.Errors.ToDictionary(e => e.Key, e => e.Value))
+            {
+                Status = 400, Title = "One or more fields are invalid",
+            },
+            QueryException q => new ProblemDetails { Status = 400, Title = "The query is not valid", Detail = q.Message },
+            RecordNotFoundException n => new ProblemDetails { Status = 404, Title = "Record not found", Detail = n.Message },
+            ConcurrencyConflictException c => new ProblemDetails { Status = 412, Title = "The record was changed by someone else", Detail = c.Message },
+            RuleViolationException r => new ProblemDetails
+            {
+                Status = 422, Title = "A business rule refused the change", Detail = r.Message, Extensions = { ["rule"] = r.Rule },
+            },
+            DbUpdateException d => Constraint(d),
+            _ => null,
+        };
+        if (problem is null) return false;
+        context.Response.StatusCode = problem.Status!.Value;
+        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, Exception = exception, ProblemDetails = problem });
+    }
+
+    /// <summary>A write the database itself refused: a duplicate, a dangling reference, a failed check.</summary>
+    private static ProblemDetails? Constraint(DbUpdateException e) => e.InnerException switch
+    {
+        SqliteException { SqliteExtendedErrorCode: 2067 or 1555 } or PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } =>
+            new ProblemDetails { Status = 409, Title = "A record with the same key already exists", Detail = "The change would duplicate a value that must be unique." },
+        SqliteException { SqliteExtendedErrorCode: 787 } or PostgresException { SqlState: PostgresErrorCodes.ForeignKeyViolation } =>
+            new ProblemDetails { Status = 422, Title = "A reference is not valid", Detail = "The change refers to a record that does not exist, or removes one that others still refer to." },
+        SqliteException { SqliteExtendedErrorCode: 275 } or PostgresException { SqlState: PostgresErrorCodes.CheckViolation } =>
+            new ProblemDetails { Status = 422, Title = "A database check refused the change", Detail = "A value breaks a rule the database enforces." },
+        SqliteException { SqliteExtendedErrorCode: 1299 } or PostgresException { SqlState: PostgresErrorCodes.NotNullViolation } =>
+            new ProblemDetails { Status = 400, Title = "A required value is missing", Detail = "A field that must have a value was left empty." },
+        _ => null,
+    };
+}

@@ -1,0 +1,51 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using SalesKernel.Core.CustomFields;
+using SalesKernel.Core.Plugins;
+using SalesKernel.Core.Records;
+using SalesKernel.Sdk;
+using SalesKernel.Sdk.Entities;
+
+namespace SalesKernel.Core.Metadata;
+
+/// <summary><c>GET /api/meta</c>: every entity set with its fields, flags and endpoints — enough for a generic UI or a generated client.</summary>
+internal static class MetadataApi
+{
+    public static void MapMetadataApi(this IEndpointRouteBuilder app) =>
+        app.MapGet("/api/meta", async (EntitySetRegistry sets, CustomFieldRegistry custom, PluginCatalog catalog, CancellationToken ct) =>
+            {
+                await custom.RefreshIfStaleAsync(ct);
+                return Results.Ok(new MetadataDocument(
+                    sets.Sets.Select(s => Describe(s, custom.For(s.FullName))).ToList(),
+                    catalog.Permissions.Select(p => new PermissionSummary(p.FullName, p.DisplayName.En, p.DisplayName.ZhHans)).ToList()));
+            })
+            .WithTags("Kernel").WithName("GetMetadata").WithSummary("Entity sets, fields and permissions.");
+
+    private static EntitySetMetadata Describe(EntitySetDescriptor set, IReadOnlyList<RecordField> custom) => new(
+        set.FullName,
+        set.Plugin.Id,
+        set.Route,
+        set.Definition.DisplayName ?? new LocalizedText(set.ClrType.Name),
+        set.Definition.PluralDisplayName ?? new LocalizedText(set.Definition.Name),
+        Enum.GetValues<StandardEndpoints>().Where(e => e is not (StandardEndpoints.None or StandardEndpoints.All) && set.Definition.Endpoints.HasFlag(e))
+            .Select(e => e.ToString()).ToList(),
+        set.Definition.AllowsCustomFields,
+        set.Definition.DefaultSort,
+        [.. set.Fields.Select(Describe), .. custom.Select(Describe)]);
+
+    public static FieldMetadata Describe(RecordField f) => new(
+        f.Name, f.Type.ToString(), f.Source.ToString(), f.Owner, f.DisplayName, f.IsRequired, f.IsReadOnly,
+        f.IsSearchable, f.IsFilterable, f.IsSortable, f.IsNullable, f.MaxLength, f.Minimum, f.Maximum, f.Choices, f.ReferenceTo);
+}
+
+public sealed record MetadataDocument(IReadOnlyList<EntitySetMetadata> EntitySets, IReadOnlyList<PermissionSummary> Permissions);
+
+public sealed record EntitySetMetadata(
+    string Name, string Plugin, string Route, LocalizedText DisplayName, LocalizedText PluralDisplayName,
+    IReadOnlyList<string> Endpoints, bool AllowsCustomFields, string? DefaultSort, IReadOnlyList<FieldMetadata> Fields);
+
+public sealed record FieldMetadata(
+    string Name, string Type, string Source, string Owner, LocalizedText? DisplayName, bool Required, bool ReadOnly,
+    bool Searchable, bool Filterable, bool Sortable, bool Nullable, int? MaxLength, double? Minimum, double? Maximum,
+    IReadOnlyList<string>? Choices, string? ReferenceTo);

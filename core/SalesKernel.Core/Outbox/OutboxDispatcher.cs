@@ -1,0 +1,83 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using SalesKernel.Core.Data;
+using SalesKernel.Core.Records;
+using SalesKernel.Sdk.Entities;
+
+namespace SalesKernel.Core.Outbox;
+
+/// <summary>
+/// Hands committed writes from the outbox to the after-commit event handlers, in order, at least
+/// once: a handler that throws is retried with exponential back-off (2 s, 4 s, … up to an hour), and
+/// events still waiting when the host stops are picked up when it starts again.
+/// </summary>
+internal sealed class OutboxDispatcher(IServiceScopeFactory scopes, OutboxSignal signal, TimeProvider clock, ILogger<OutboxDispatcher> logger)
+    : BackgroundService
+{
+    public static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(2);
+    private const int BatchSize = 100;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                while (await DispatchBatchAsync(stoppingToken) == BatchSize) { }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                logger.LogError(e, "The outbox could not be read; trying again shortly");
+            }
+            await signal.WaitAsync(PollInterval, stoppingToken);
+        }
+    }
+
+    public async Task<int> DispatchBatchAsync(CancellationToken cancellationToken)
+    {
+        using var scope = scopes.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<KernelDbContext>();
+        var sets = scope.ServiceProvider.GetRequiredService<EntitySetRegistry>();
+        var now = clock.GetUtcNow().UtcDateTime;
+        var batch = await db.Outbox
+            .Where(m => m.DispatchedAtUtc == null && (m.NextAttemptAtUtc == null || m.NextAttemptAtUtc <= now))
+            .OrderBy(m => m.Id).Take(BatchSize).ToListAsync(cancellationToken);
+        foreach (var message in batch)
+        {
+            var set = sets.Find(message.EntitySet);
+            try
+            {
+                foreach (var registration in set?.EventHandlers ?? [])
+                {
+                    using var handlerScope = scopes.CreateScope();
+                    var handler = handlerScope.ServiceProvider.GetRequiredService(registration.HandlerType);
+                    var method = typeof(IEntityEventHandler<>).MakeGenericType(registration.EntityType).GetMethod(nameof(IEntityEventHandler<IEntity>.HandleAsync))!;
+                    var entityEvent = new EntityEvent(message.Id, message.EntitySet, message.RecordId, Enum.Parse<WriteOperation>(message.Operation),
+                        DateTime.SpecifyKind(message.OccurredAtUtc, DateTimeKind.Utc), message.UserId, message.Changes);
+                    await (Task)method.Invoke(handler, [entityEvent, cancellationToken])!;
+                }
+                message.DispatchedAtUtc = clock.GetUtcNow().UtcDateTime;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                var error = e is System.Reflection.TargetInvocationException { InnerException: { } inner } ? inner : e;
+                message.Attempts++;
+                var text = $"{error.GetType().Name}: {error.Message}";
+                message.LastError = text.Length > 2000 ? text[..2000] : text;
+                message.NextAttemptAtUtc = now + Backoff(message.Attempts);
+                logger.LogWarning("Event {Id} of {Set} failed (attempt {Attempt}), retrying at {Next}: {Error}",
+                    message.Id, message.EntitySet, message.Attempts, message.NextAttemptAtUtc, message.LastError);
+            }
+        }
+        await db.SaveChangesAsync(cancellationToken);
+        return batch.Count;
+    }
+
+    public static TimeSpan Backoff(int attempts) => TimeSpan.FromSeconds(Math.Min(3600, Math.Pow(2, Math.Min(attempts, 12))));
+}

@@ -1,0 +1,244 @@
+using System.Linq.Expressions;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using SalesKernel.Core.Records;
+using SalesKernel.Sdk.Entities;
+
+namespace SalesKernel.Core.Queries;
+
+/// <summary>
+/// A list request: filter, search, sort, paging (offset or keyset cursor), field selection and an
+/// optional total — all checked against the set's metadata and run as one SQL query (two with the total).
+/// </summary>
+public sealed class ListQuery
+{
+    public const int DefaultLimit = 50;
+    public const int MaxLimit = 500;
+
+    public string? Filter { get; init; }
+    public string? Search { get; init; }
+    public string? Sort { get; init; }
+    public string? Fields { get; init; }
+    public int? Offset { get; init; }
+    public int? Limit { get; init; }
+    /// <summary>Null: offset paging. Empty: the first page of keyset paging. Otherwise the previous page's <c>nextCursor</c>.</summary>
+    public string? Cursor { get; init; }
+    public bool Count { get; init; }
+    /// <summary>Restricts the query to one record (used to read a record back).</summary>
+    public Guid? Id { get; init; }
+
+    public async Task<ListPage> RunAsync(IQueryable source, Type clrType, IReadOnlyList<RecordField> fields, string? defaultSort, CancellationToken cancellationToken)
+    {
+        var method = typeof(ListQuery).GetMethod(nameof(RunTypedAsync), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.MakeGenericMethod(clrType);
+        return await (Task<ListPage>)method.Invoke(this, [source, fields, defaultSort, cancellationToken])!;
+    }
+
+    private async Task<ListPage> RunTypedAsync<T>(IQueryable<T> query, IReadOnlyList<RecordField> fields, string? defaultSort, CancellationToken cancellationToken) where T : class
+    {
+        var limit = Limit ?? DefaultLimit;
+        if (limit is < 1 or > MaxLimit) throw new QueryException($"limit must be between 1 and {MaxLimit}");
+        if (Offset is < 0) throw new QueryException("offset must be 0 or more");
+        if (Offset is not null && Cursor is not null) throw new QueryException("use either offset or cursor, not both");
+
+        var record = Expression.Parameter(typeof(T), "r");
+        RecordField? Resolve(string name) => fields.FirstOrDefault(f => f.Name == name);
+        query = query.AsNoTracking();
+        if (Id is { } id)
+        {
+            var idField = fields.First(f => f.Name == "id");
+            query = query.Where(Expression.Lambda<Func<T, bool>>(
+                Expression.Equal(FieldAccess.Build(record, idField), FilterTranslator.Parameter(id, typeof(Guid))), record));
+        }
+
+        if (!string.IsNullOrWhiteSpace(Filter))
+        {
+            var predicate = FilterTranslator.Translate(FilterParser.Parse(Filter), record, Resolve, f => f.IsFilterable);
+            query = query.Where(Expression.Lambda<Func<T, bool>>(predicate, record));
+        }
+        if (!string.IsNullOrWhiteSpace(Search)) query = query.Where(SearchPredicate<T>(record, fields, Search.Trim()));
+
+        var total = Count ? await query.CountAsync(cancellationToken) : (int?)null;
+
+        var sort = ParseSort(Sort ?? defaultSort, fields);
+        var keyset = Cursor is not null;
+        if (keyset)
+        {
+            if (sort.FirstOrDefault(s => !CanSeek(s.Field)) is { } bad)
+                throw new QueryException($"cursor paging cannot sort on '{bad.Field.Name}' (it may be empty or is a choice); sort on other fields or use offset paging");
+            if (Cursor!.Length > 0) query = query.Where(After<T>(record, sort, DecodeCursor(Cursor, sort)));
+        }
+        query = Order(query, record, sort);
+        if (!keyset && Offset is > 0) query = query.Skip(Offset.Value);
+        query = query.Take(keyset ? limit + 1 : limit);
+
+        var selected = SelectFields(fields);
+        var columns = Columns(selected, fields, sort);
+        var projection = Expression.Lambda<Func<T, object?[]>>(
+            Expression.NewArrayInit(typeof(object), columns.Select(c => Expression.Convert(c.Access(record), typeof(object)))), record);
+        var rows = await query.Select(projection).ToListAsync(cancellationToken);
+
+        string? next = null;
+        if (keyset && rows.Count > limit)
+        {
+            rows.RemoveAt(rows.Count - 1);
+            next = EncodeCursor(sort.Select(s => rows[^1][columns.FindIndex(c => c.Key == "sort:" + s.Field.Name)]).ToList());
+        }
+        var items = rows.Select(row => ToRecord(row, columns, selected)).ToList();
+        return new ListPage(items, total, keyset ? null : Offset ?? 0, limit, next);
+    }
+
+    private static Expression<Func<T, bool>> SearchPredicate<T>(ParameterExpression record, IReadOnlyList<RecordField> fields, string term)
+    {
+        var searchable = fields.Where(f => f.IsSearchable && f.Type == FieldType.Text).ToList();
+        if (searchable.Count == 0) throw new QueryException("search: this entity set has no searchable fields");
+        if (term.Length > 200) throw new QueryException("search: the term is longer than 200 characters");
+        var literal = new FilterLiteral(FilterLiteralKind.String, term);
+        var body = searchable
+            .Select(f => FilterTranslator.Translate(new ConditionNode(f.Name, FilterOperator.Contains, [literal], 0), record, n => searchable.First(s => s.Name == n), _ => true))
+            .Aggregate(Expression.OrElse);
+        return Expression.Lambda<Func<T, bool>>(body, record);
+    }
+
+    private static List<SortKey> ParseSort(string? sort, IReadOnlyList<RecordField> fields)
+    {
+        var keys = new List<SortKey>();
+        foreach (var part in (sort ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var descending = part.StartsWith('-');
+            var name = part.TrimStart('-', '+');
+            var field = fields.FirstOrDefault(f => f.Name == name) ?? throw new QueryException($"sort: unknown field '{name}'");
+            if (!field.IsSortable) throw new QueryException($"sort: field '{name}' cannot be sorted on");
+            if (keys.Any(k => k.Field == field)) throw new QueryException($"sort: field '{name}' is named twice");
+            keys.Add(new SortKey(field, descending));
+        }
+        if (keys.Count > 5) throw new QueryException("sort: at most 5 fields");
+        // the id ends every order, so pages never overlap or skip rows
+        var id = fields.First(f => f.Name == "id");
+        if (keys.All(k => k.Field != id)) keys.Add(new SortKey(id, keys.LastOrDefault()?.Descending ?? false));
+        return keys;
+    }
+
+    private static bool CanSeek(RecordField f) =>
+        !FieldAccess.QueryType(f).IsGenericType && f.Source != FieldSource.Custom && !f.IsNullable
+        && f.Type is FieldType.Text or FieldType.Integer or FieldType.Decimal or FieldType.Money or FieldType.Date or FieldType.DateTime or FieldType.Guid;
+
+    private static IQueryable<T> Order<T>(IQueryable<T> query, ParameterExpression record, List<SortKey> sort)
+    {
+        var first = true;
+        foreach (var key in sort)
+        {
+            var access = FieldAccess.Build(record, key.Field);
+            if (key.Field.IsNullable && !CanSeek(key.Field))
+            {
+                // empty values last, in either direction and on every database
+                var isNull = Expression.Condition(Expression.Equal(access, Expression.Constant(null, access.Type)), Expression.Constant(1), Expression.Constant(0));
+                query = Apply(query, Expression.Lambda(isNull, record), first, descending: false);
+                first = false;
+            }
+            query = Apply(query, Expression.Lambda(access, record), first, key.Descending);
+            first = false;
+        }
+        return query;
+    }
+
+    private static IQueryable<T> Apply<T>(IQueryable<T> query, LambdaExpression key, bool first, bool descending)
+    {
+        var name = first ? (descending ? nameof(Queryable.OrderByDescending) : nameof(Queryable.OrderBy))
+            : (descending ? nameof(Queryable.ThenByDescending) : nameof(Queryable.ThenBy));
+        var call = Expression.Call(typeof(Queryable), name, [typeof(T), key.ReturnType], query.Expression, Expression.Quote(key));
+        return query.Provider.CreateQuery<T>(call);
+    }
+
+    /// <summary>Rows after the cursor's row in the sort order: (k1 &gt; v1) or (k1 = v1 and k2 &gt; v2) …</summary>
+    private static Expression<Func<T, bool>> After<T>(ParameterExpression record, List<SortKey> sort, List<object?> values)
+    {
+        Expression? result = null;
+        for (var i = sort.Count - 1; i >= 0; i--)
+        {
+            var access = FieldAccess.Build(record, sort[i].Field);
+            var value = FilterTranslator.Parameter(values[i], access.Type);
+            var beyond = sort[i].Field.Type == FieldType.Guid
+                ? GuidBeyond(access, value, sort[i].Descending)
+                : FilterTranslator.Compare(access, value, sort[i].Descending ? FilterOperator.Lt : FilterOperator.Gt);
+            result = result is null ? beyond : Expression.OrElse(beyond, Expression.AndAlso(Expression.Equal(access, value), result));
+        }
+        return Expression.Lambda<Func<T, bool>>(result!, record);
+    }
+
+    private static Expression GuidBeyond(Expression access, Expression value, bool descending)
+    {
+        var compare = Expression.Call(access, typeof(Guid).GetMethod(nameof(Guid.CompareTo), [typeof(Guid)])!, value);
+        return descending ? Expression.LessThan(compare, Expression.Constant(0)) : Expression.GreaterThan(compare, Expression.Constant(0));
+    }
+
+    private List<RecordField> SelectFields(IReadOnlyList<RecordField> fields)
+    {
+        if (string.IsNullOrWhiteSpace(Fields)) return [.. fields];
+        var selected = new List<RecordField> { fields.First(f => f.Name == "id") };
+        foreach (var name in Fields.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var field = fields.FirstOrDefault(f => f.Name == name) ?? throw new QueryException($"fields: unknown field '{name}'");
+            if (!selected.Contains(field)) selected.Add(field);
+        }
+        return selected;
+    }
+
+    private static List<Column> Columns(List<RecordField> selected, IReadOnlyList<RecordField> all, List<SortKey> sort)
+    {
+        var columns = selected.Where(f => f.Source != FieldSource.Custom)
+            .Select(f => new Column("field:" + f.Name, r => FieldAccess.Build(r, f))).ToList();
+        if (selected.Any(f => f.Source == FieldSource.Custom))
+            columns.Add(new Column("custom", r => Expression.Call(typeof(EF), nameof(EF.Property), [typeof(string)], r, Expression.Constant(SystemFields.CustomFields))));
+        foreach (var key in sort) columns.Add(new Column("sort:" + key.Field.Name, r => FieldAccess.Build(r, key.Field)));
+        return columns;
+    }
+
+    private static Dictionary<string, object?> ToRecord(object?[] row, List<Column> columns, List<RecordField> selected)
+    {
+        var record = new Dictionary<string, object?>();
+        JsonObject? custom = null;
+        var customIndex = columns.FindIndex(c => c.Key == "custom");
+        if (customIndex >= 0 && row[customIndex] is string json && json.Length > 0) custom = JsonNode.Parse(json) as JsonObject;
+        foreach (var field in selected)
+        {
+            if (field.Source == FieldSource.Custom)
+                record[field.Name] = custom?[field.PropertyName] is { } node ? RecordValues.FromNode(node, field) : null;
+            else
+                record[field.Name] = row[columns.FindIndex(c => c.Key == "field:" + field.Name)];
+        }
+        return record;
+    }
+
+    private static string EncodeCursor(List<object?> values) =>
+        Convert.ToBase64String(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(values, RecordPipeline.ValueJson))).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    private static List<object?> DecodeCursor(string cursor, List<SortKey> sort)
+    {
+        try
+        {
+            var base64 = cursor.Replace('-', '+').Replace('_', '/');
+            base64 += new string('=', (4 - base64.Length % 4) % 4);
+            var elements = JsonSerializer.Deserialize<JsonElement[]>(Convert.FromBase64String(base64))!;
+            if (elements.Length != sort.Count) throw new FormatException();
+            return sort.Select((s, i) => JsonSerializer.Deserialize(elements[i], s.Field.ValueType, RecordPipeline.ValueJson)).ToList();
+        }
+        catch (Exception e) when (e is FormatException or JsonException or NotSupportedException)
+        {
+            throw new QueryException("cursor is not valid for this query: pass the nextCursor of the previous page with the same sort");
+        }
+    }
+
+    private sealed record SortKey(RecordField Field, bool Descending);
+
+    private sealed record Column(string Key, Func<ParameterExpression, Expression> Access);
+}
+
+/// <summary>One page of a list.</summary>
+public sealed record ListPage(
+    IReadOnlyList<Dictionary<string, object?>> Items,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] int? Total,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] int? Offset,
+    int Limit,
+    string? NextCursor);

@@ -1,0 +1,60 @@
+using FluentValidation;
+using FluentValidation.Results;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
+using SalesKernel.Sdk.Entities;
+
+namespace SalesKernel.Core.Records;
+
+/// <summary>The non-generic face of a write in progress, for the pipeline to call typed handlers with.</summary>
+internal interface IRecordChange
+{
+    EntityEntry Entry { get; }
+    WriteOperation Operation { get; }
+    bool AllowSet { get; set; }
+    Task InvokeHandlerAsync(object handler, CancellationToken cancellationToken);
+    Task<ValidationResult> ValidateAsync(object validator, CancellationToken cancellationToken);
+}
+
+internal sealed class EntityChange<TEntity>(
+    EntitySetDescriptor set,
+    EntityEntry entry,
+    WriteOperation operation,
+    TEntity? before,
+    IReadOnlyList<RecordField> fields,
+    Func<IReadOnlyCollection<string>> changedFields,
+    int depth,
+    string? userId) : IEntityChange<TEntity>, IRecordChange
+    where TEntity : class, IEntity
+{
+    public EntityEntry Entry => entry;
+    public WriteOperation Operation => operation;
+    public bool AllowSet { get; set; }
+    public string EntitySet => set.FullName;
+    public Guid Id => ((IEntity)entry.Entity).Id;
+    public TEntity? Before => before;
+    public TEntity? After => operation == WriteOperation.Delete ? null : (TEntity)entry.Entity;
+    public IReadOnlyCollection<string> ChangedFields => changedFields();
+    public int Depth => depth;
+    public string? UserId => userId;
+
+    public object? GetBefore(string field) =>
+        operation == WriteOperation.Create ? null : RecordValues.Get(entry, Field(field), original: true);
+
+    public object? GetAfter(string field) =>
+        operation == WriteOperation.Delete ? null : RecordValues.Get(entry, Field(field));
+
+    public void Set(string field, object? value)
+    {
+        if (!AllowSet) throw new InvalidOperationException("Fields can be set only by pre-operation handlers of a create or update.");
+        RecordValues.Set(entry, Field(field), value);
+    }
+
+    public Task InvokeHandlerAsync(object handler, CancellationToken cancellationToken) =>
+        ((IEntityHandler<TEntity>)handler).HandleAsync(this, cancellationToken);
+
+    public Task<ValidationResult> ValidateAsync(object validator, CancellationToken cancellationToken) =>
+        ((IValidator<TEntity>)validator).ValidateAsync((TEntity)entry.Entity, cancellationToken);
+
+    private RecordField Field(string name) =>
+        fields.FirstOrDefault(f => f.Name == name) ?? throw new ArgumentException($"{set.FullName} has no field '{name}'.", nameof(name));
+}

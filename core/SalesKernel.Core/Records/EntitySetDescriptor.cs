@@ -1,0 +1,25 @@
+using Microsoft.EntityFrameworkCore.Metadata;
+using SalesKernel.Core.Plugins;
+using SalesKernel.Sdk.Entities;
+
+namespace SalesKernel.Core.Records;
+
+/// <summary>An entity set as the kernel runs it: definition, fields, and what plugins attached to it.</summary>
+public sealed class EntitySetDescriptor
+{
+    public required EntitySetDefinition Definition { get; init; }
+    public required PluginDescriptor Plugin { get; init; }
+    public required IEntityType EntityType { get; init; }
+    /// <summary>Entity, system and extension fields; custom fields come from the custom-field registry.</summary>
+    public required IReadOnlyList<RecordField> Fields { get; init; }
+    public required IReadOnlyList<HandlerRegistration> PreOperationHandlers { get; init; }
+    public required IReadOnlyList<HandlerRegistration> PostOperationHandlers { get; init; }
+    public required IReadOnlyList<ValidatorRegistration> Validators { get; init; }
+    public required IReadOnlyList<EventHandlerRegistration> EventHandlers { get; init; }
+
+    public string FullName => Definition.FullName;
+    public Type ClrType => Definition.ClrType;
+    public string Route => $"/api/{Plugin.Id}/{Definition.Name}";
+
+    public RecordField? FindField(string name) => Fields.FirstOrDefault(f => f.Name == name);
+}

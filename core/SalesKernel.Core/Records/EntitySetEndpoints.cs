@@ -1,0 +1,181 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
+using SalesKernel.Core.Queries;
+using SalesKernel.Sdk.Entities;
+
+namespace SalesKernel.Core.Records;
+
+/// <summary>The generic REST endpoints of an entity set, mapped in its plugin's route group.</summary>
+internal static class EntitySetEndpoints
+{
+    public const int MaxBulk = 1000;
+
+    public static void Map(IEndpointRouteBuilder group, EntitySetDescriptor set)
+    {
+        var enabled = set.Definition.Endpoints;
+        var route = "/" + set.Definition.Name;
+        var name = $"{set.Plugin.Id}.{set.Definition.Name}";
+        var display = set.Definition.PluralDisplayName?.En ?? set.Definition.Name;
+
+        if (enabled.HasFlag(StandardEndpoints.List))
+            group.MapGet(route, (HttpContext http, RecordPipeline pipeline, CancellationToken ct) => ListAsync(set, http, pipeline, ct))
+                .WithName($"{name}.list").WithSummary($"List {display}: filter, search, sort, page, select fields.")
+                .Produces<ListPage>().ProducesProblem(400);
+        if (enabled.HasFlag(StandardEndpoints.Get))
+            group.MapGet(route + "/{id:guid}", async (Guid id, HttpContext http, RecordPipeline pipeline, CancellationToken ct) =>
+                    await ReadAsync(set, id, http, pipeline, ct) ?? throw new RecordNotFoundException(set.FullName, id))
+                .WithName($"{name}.get").WithSummary($"One record of {display}, with its version as ETag.")
+                .Produces<Dictionary<string, object?>>().ProducesProblem(404);
+        if (enabled.HasFlag(StandardEndpoints.Create))
+            group.MapPost(route, (HttpContext http, RecordPipeline pipeline, CancellationToken ct) => CreateAsync(set, http, pipeline, ct))
+                .WithName($"{name}.create").WithSummary($"Create a record of {display}.")
+                .Accepts<Dictionary<string, object?>>("application/json")
+                .Produces<Dictionary<string, object?>>(201).ProducesValidationProblem().ProducesProblem(409).ProducesProblem(422);
+        if (enabled.HasFlag(StandardEndpoints.Update))
+            group.MapPatch(route + "/{id:guid}", (Guid id, HttpContext http, RecordPipeline pipeline, CancellationToken ct) => UpdateAsync(set, id, http, pipeline, ct))
+                .WithName($"{name}.update").WithSummary($"Change fields of a record of {display}; send If-Match with its ETag to refuse a lost update.")
+                .Accepts<Dictionary<string, object?>>("application/json")
+                .Produces<Dictionary<string, object?>>().ProducesValidationProblem().ProducesProblem(404).ProducesProblem(412).ProducesProblem(422);
+        if (enabled.HasFlag(StandardEndpoints.Delete))
+            group.MapDelete(route + "/{id:guid}", async (Guid id, HttpContext http, RecordPipeline pipeline, CancellationToken ct) =>
+                {
+                    await pipeline.DeleteAsync(set, id, IfMatch(http), ct);
+                    return Results.NoContent();
+                })
+                .WithName($"{name}.delete").WithSummary($"Delete a record of {display}; If-Match is honoured.")
+                .Produces(204).ProducesProblem(404).ProducesProblem(412).ProducesProblem(422);
+        if (enabled.HasFlag(StandardEndpoints.BulkCreate))
+            group.MapPost(route + "/bulk", (HttpContext http, RecordPipeline pipeline, CancellationToken ct) => BulkCreateAsync(set, http, pipeline, ct))
+                .WithName($"{name}.bulk").WithSummary($"Create up to {MaxBulk} records of {display} in one transaction: all or none.")
+                .Accepts<List<Dictionary<string, object?>>>("application/json")
+                .Produces<BulkResult>(201).ProducesValidationProblem().ProducesProblem(422);
+    }
+
+    private static async Task<IResult> ListAsync(EntitySetDescriptor set, HttpContext http, RecordPipeline pipeline, CancellationToken ct)
+    {
+        await pipeline.PrepareAsync(ct);
+        var q = http.Request.Query;
+        var query = new ListQuery
+        {
+            Filter = q["filter"], Search = q["search"], Sort = q["sort"], Fields = q["fields"],
+            Offset = Int(q, "offset"), Limit = Int(q, "limit"),
+            Cursor = q.ContainsKey("cursor") ? q["cursor"].ToString() : null,
+            Count = Bool(q, "count"),
+        };
+        var page = await query.RunAsync(Source(pipeline.Db, set), set.ClrType, pipeline.FieldsOf(set), set.Definition.DefaultSort, ct);
+        return Results.Ok(page);
+    }
+
+    private static async Task<IResult?> ReadAsync(EntitySetDescriptor set, Guid id, HttpContext http, RecordPipeline pipeline, CancellationToken ct, int status = 200)
+    {
+        await pipeline.PrepareAsync(ct);
+        var page = await new ListQuery { Id = id, Limit = 1 }.RunAsync(Source(pipeline.Db, set), set.ClrType, pipeline.FieldsOf(set), null, ct);
+        if (page.Items.Count == 0) return null;
+        var record = page.Items[0];
+        http.Response.Headers.ETag = $"\"{record["version"]}\"";
+        return status == 201 ? Results.Created($"{set.Route}/{id}", record) : Results.Ok(record);
+    }
+
+    private static async Task<IResult> CreateAsync(EntitySetDescriptor set, HttpContext http, RecordPipeline pipeline, CancellationToken ct)
+    {
+        await pipeline.PrepareAsync(ct);
+        using var body = await ReadBodyAsync(http, ct);
+        var errors = new Dictionary<string, List<string>>();
+        var values = RecordReader.Read(body.RootElement, pipeline.FieldsOf(set), isCreate: true, errors);
+        ThrowIfAny(errors);
+        var (entity, rest) = RecordReader.NewEntity(set.ClrType, values);
+        var entry = await pipeline.CreateAsync(set, entity, rest, ct);
+        return (await ReadAsync(set, ((IEntity)entry.Entity).Id, http, pipeline, ct, status: 201))!;
+    }
+
+    private static async Task<IResult> UpdateAsync(EntitySetDescriptor set, Guid id, HttpContext http, RecordPipeline pipeline, CancellationToken ct)
+    {
+        await pipeline.PrepareAsync(ct);
+        var expected = IfMatch(http);
+        using var body = await ReadBodyAsync(http, ct);
+        var errors = new Dictionary<string, List<string>>();
+        var values = RecordReader.Read(body.RootElement, pipeline.FieldsOf(set), isCreate: false, errors);
+        ThrowIfAny(errors);
+        await pipeline.UpdateAsync(set, id, expected, entry =>
+        {
+            foreach (var (field, value) in values.Fields) RecordValues.Set(entry, field, value);
+        }, ct);
+        return (await ReadAsync(set, id, http, pipeline, ct))!;
+    }
+
+    private static async Task<IResult> BulkCreateAsync(EntitySetDescriptor set, HttpContext http, RecordPipeline pipeline, CancellationToken ct)
+    {
+        await pipeline.PrepareAsync(ct);
+        using var body = await ReadBodyAsync(http, ct);
+        if (body.RootElement.ValueKind != JsonValueKind.Array)
+            throw new RecordValidationException(new Dictionary<string, string[]> { ["$"] = ["must be a JSON array of records"] });
+        var count = body.RootElement.GetArrayLength();
+        if (count is 0 or > MaxBulk)
+            throw new RecordValidationException(new Dictionary<string, string[]> { ["$"] = [$"must hold between 1 and {MaxBulk} records"] });
+        var errors = new Dictionary<string, List<string>>();
+        var fields = pipeline.FieldsOf(set);
+        var items = body.RootElement.EnumerateArray()
+            .Select((element, i) => RecordReader.NewEntity(set.ClrType, RecordReader.Read(element, fields, isCreate: true, errors, $"items[{i}].")))
+            .Select(x => (x.Entity, (IReadOnlyDictionary<RecordField, object?>)x.Others))
+            .ToList();
+        ThrowIfAny(errors);
+        var entries = await pipeline.CreateManyAsync(set, items, ct);
+        return Results.Json(new BulkResult(entries.Count, entries.Select(e => ((IEntity)e.Entity).Id).ToList()), statusCode: 201);
+    }
+
+    private static IQueryable Source(DbContext db, EntitySetDescriptor set) =>
+        (IQueryable)typeof(DbContext).GetMethod(nameof(DbContext.Set), Type.EmptyTypes)!.MakeGenericMethod(set.ClrType).Invoke(db, null)!;
+
+    private static async Task<JsonDocument> ReadBodyAsync(HttpContext http, CancellationToken ct)
+    {
+        if (http.Request.ContentType?.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) != true)
+            throw new BadHttpRequestException("The body must be JSON (Content-Type: application/json).", StatusCodes.Status415UnsupportedMediaType);
+        try
+        {
+            return await JsonDocument.ParseAsync(http.Request.Body, new JsonDocumentOptions { MaxDepth = 32 }, ct);
+        }
+        catch (JsonException e)
+        {
+            throw new BadHttpRequestException($"The body is not valid JSON: {e.Message}", e);
+        }
+    }
+
+    /// <summary>The version in <c>If-Match</c> (<c>"3"</c> or <c>W/"3"</c>); null when absent or <c>*</c>.</summary>
+    private static long? IfMatch(HttpContext http)
+    {
+        var header = http.Request.Headers.IfMatch.ToString().Trim();
+        if (header.Length == 0 || header == "*") return null;
+        var text = header.StartsWith("W/", StringComparison.Ordinal) ? header[2..] : header;
+        if (text.Length >= 2 && text[0] == '"' && text[^1] == '"' && long.TryParse(text[1..^1], NumberStyles.None, CultureInfo.InvariantCulture, out var version))
+            return version;
+        throw new BadHttpRequestException($"If-Match must be the ETag of the record, such as \"3\"; '{header}' is not.");
+    }
+
+    private static int? Int(IQueryCollection query, string name)
+    {
+        var text = query[name].ToString();
+        if (text.Length == 0) return null;
+        return int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value)
+            ? value
+            : throw new QueryException($"{name} must be a whole number; '{text}' is not");
+    }
+
+    private static bool Bool(IQueryCollection query, string name)
+    {
+        var text = query[name].ToString();
+        if (text.Length == 0) return false;
+        return bool.TryParse(text, out var value) ? value : throw new QueryException($"{name} must be true or false; '{text}' is not");
+    }
+
+    private static void ThrowIfAny(Dictionary<string, List<string>> errors)
+    {
+        if (errors.Count > 0) throw new RecordValidationException(errors.ToDictionary(e => e.Key, e => e.Value.ToArray()));
+    }
+}
+
+/// <summary>What a bulk create wrote.</summary>
+public sealed record BulkResult(int Created, IReadOnlyList<Guid> Ids);

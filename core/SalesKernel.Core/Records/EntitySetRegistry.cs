@@ -1,0 +1,155 @@
+using Microsoft.EntityFrameworkCore.Metadata;
+using SalesKernel.Core.Data;
+using SalesKernel.Core.Plugins;
+using SalesKernel.Sdk;
+using SalesKernel.Sdk.Entities;
+
+namespace SalesKernel.Core.Records;
+
+/// <summary>Every entity set of the loaded plugins, with its fields worked out from declarations and the model.</summary>
+public sealed class EntitySetRegistry
+{
+    private readonly Dictionary<string, EntitySetDescriptor> _byName;
+    private readonly Dictionary<Type, EntitySetDescriptor> _byType;
+
+    private EntitySetRegistry(IReadOnlyList<EntitySetDescriptor> sets)
+    {
+        Sets = sets;
+        _byName = sets.ToDictionary(s => s.FullName);
+        _byType = sets.ToDictionary(s => s.ClrType);
+    }
+
+    public IReadOnlyList<EntitySetDescriptor> Sets { get; }
+
+    public EntitySetDescriptor? Find(string fullName) => _byName.GetValueOrDefault(fullName);
+
+    public EntitySetDescriptor Get(Type clrType) => _byType.GetValueOrDefault(clrType)
+        ?? throw new InvalidOperationException($"{clrType.Name} is not an entity set of a loaded plugin.");
+
+    public static EntitySetRegistry Build(PluginCatalog catalog, IModel model)
+    {
+        var loaded = catalog.Loaded.Where(p => p.Registration is not null).ToList();
+        var order = loaded.Select((p, i) => (p, i)).ToDictionary(x => x.p.Id, x => x.i);
+        var sets = new List<EntitySetDescriptor>();
+        foreach (var plugin in loaded)
+        {
+            foreach (var definition in plugin.Registration!.EntitySets)
+            {
+                var entityType = model.FindEntityType(definition.ClrType)!;
+                var extensions = loaded.SelectMany(p => p.Registration!.Extensions.Where(x => x.ClrType == definition.ClrType)).ToList();
+                var handlers = loaded.SelectMany(p => p.Registration!.Handlers.Select((h, i) => (h, i)))
+                    .Where(x => x.h.EntityType == definition.ClrType)
+                    .OrderBy(x => x.h.Order).ThenBy(x => order[x.h.PluginId]).ThenBy(x => x.i)
+                    .Select(x => x.h).ToList();
+                sets.Add(new EntitySetDescriptor
+                {
+                    Definition = definition,
+                    Plugin = plugin,
+                    EntityType = entityType,
+                    Fields = Fields(definition, entityType, extensions),
+                    PreOperationHandlers = handlers.Where(h => h.Stage == HandlerStage.PreOperation).ToList(),
+                    PostOperationHandlers = handlers.Where(h => h.Stage == HandlerStage.PostOperation).ToList(),
+                    Validators = loaded.SelectMany(p => p.Registration!.Validators).Where(v => v.EntityType == definition.ClrType).ToList(),
+                    EventHandlers = loaded.SelectMany(p => p.Registration!.EventHandlers).Where(v => v.EntityType == definition.ClrType).ToList(),
+                });
+            }
+        }
+        return new EntitySetRegistry(sets);
+    }
+
+    private static List<RecordField> Fields(EntitySetDefinition set, IEntityType entityType, List<EntityExtensionDefinition> extensions)
+    {
+        var fields = new List<RecordField>();
+        foreach (var property in entityType.GetProperties())
+        {
+            var name = property.Name;
+            if (name == SystemFields.CustomFields) continue;
+            if (System(property) is { } system) { fields.Add(system); continue; }
+            if (extensions.SelectMany(x => x.Fields.Select(f => (x, f))).FirstOrDefault(e => e.f.PropertyName == name) is { x: not null } ext)
+            {
+                fields.Add(FromDefinition(ext.f, property, FieldSource.Extension, ext.x.PluginId));
+                continue;
+            }
+            var declared = set.Fields.FirstOrDefault(f => f.PropertyName == name)
+                ?? new FieldDefinition(JsonNames.CamelCase(name), name, property.ClrType);
+            var field = FromDefinition(declared, property, FieldSource.Entity, set.PluginId);
+            if (name == nameof(IEntity.Id))
+                field = Copy(field, isFilterable: true, isSortable: true);
+            fields.Add(field);
+        }
+        // id first, the entity's own fields in declaration order, then extensions, then system fields
+        var order = set.ClrType.GetProperties().Select(p => p.Name).ToList();
+        return fields
+            .OrderBy(f => f.Name == "id" ? 0 : f.Source switch { FieldSource.Entity => 1, FieldSource.Extension => 2, _ => 3 })
+            .ThenBy(f => f.Property is null ? int.MaxValue : order.IndexOf(f.Property.Name))
+            .ToList();
+    }
+
+    private static RecordField FromDefinition(FieldDefinition d, IProperty property, FieldSource source, string owner)
+    {
+        var clr = property.ClrType;
+        var valueType = Nullable.GetUnderlyingType(clr) ?? clr;
+        return new RecordField
+        {
+            Name = d.Name,
+            PropertyName = property.Name,
+            ClrType = clr,
+            Type = d.Type ?? RecordField.Infer(clr),
+            Source = source,
+            Owner = owner,
+            DisplayName = d.DisplayName ?? new LocalizedText(Humanize(d.Name)),
+            IsRequired = d.IsRequired || (clr == typeof(string) && !property.IsNullable),
+            IsReadOnly = d.IsReadOnly,
+            IsSearchable = d.IsSearchable,
+            IsFilterable = d.IsFilterable,
+            IsSortable = d.IsSortable,
+            IsNullable = property.IsNullable,
+            MaxLength = property.GetMaxLength(),
+            Minimum = d.Minimum,
+            Maximum = d.Maximum,
+            Choices = valueType.IsEnum ? Enum.GetNames(valueType) : null,
+            ReferenceTo = d.ReferenceTo,
+            Property = property.PropertyInfo,
+        };
+    }
+
+    private static RecordField? System(IProperty property)
+    {
+        (string Name, LocalizedText Display, bool Sortable)? known = property.Name switch
+        {
+            SystemFields.CreatedAt => ("createdAt", new("Created at", "创建时间"), true),
+            SystemFields.UpdatedAt => ("updatedAt", new("Updated at", "更新时间"), true),
+            SystemFields.CreatedBy => ("createdBy", new("Created by", "创建人"), false),
+            SystemFields.UpdatedBy => ("updatedBy", new("Updated by", "更新人"), false),
+            SystemFields.Version => ("version", new("Version", "版本"), false),
+            _ => null,
+        };
+        if (known is not { } k) return null;
+        return new RecordField
+        {
+            Name = k.Name,
+            PropertyName = property.Name,
+            ClrType = property.ClrType,
+            Type = RecordField.Infer(property.ClrType),
+            Source = FieldSource.System,
+            Owner = KernelDbContext.KernelOwner,
+            DisplayName = k.Display,
+            IsReadOnly = true,
+            IsFilterable = k.Sortable,
+            IsSortable = k.Sortable,
+            IsNullable = property.IsNullable,
+            MaxLength = property.GetMaxLength(),
+        };
+    }
+
+    private static RecordField Copy(RecordField f, bool isFilterable, bool isSortable) => new()
+    {
+        Name = f.Name, PropertyName = f.PropertyName, ClrType = f.ClrType, Type = f.Type, Source = f.Source, Owner = f.Owner,
+        DisplayName = f.DisplayName, IsRequired = false, IsReadOnly = f.IsReadOnly, IsSearchable = f.IsSearchable,
+        IsFilterable = isFilterable, IsSortable = isSortable, IsNullable = f.IsNullable, MaxLength = f.MaxLength,
+        Minimum = f.Minimum, Maximum = f.Maximum, Choices = f.Choices, ReferenceTo = f.ReferenceTo, Property = f.Property,
+    };
+
+    private static string Humanize(string camel) =>
+        string.Concat(camel.Select((c, i) => i == 0 ? char.ToUpperInvariant(c).ToString() : char.IsUpper(c) ? " " + char.ToLowerInvariant(c) : c.ToString()));
+}

@@ -1,0 +1,275 @@
+using System.Security.Claims;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
+using Microsoft.Extensions.DependencyInjection;
+using SalesKernel.Core.Audit;
+using SalesKernel.Core.CustomFields;
+using SalesKernel.Core.Data;
+using SalesKernel.Core.Outbox;
+using SalesKernel.Sdk.Entities;
+
+namespace SalesKernel.Core.Records;
+
+/// <summary>
+/// The one write path for entity-set records, whoever writes (generic endpoint, plugin code, import,
+/// automation): validate → pre-operation handlers → write + audit + outbox → post-operation handlers,
+/// in one transaction (a write made by a handler joins its caller's). Anything that throws rolls the
+/// whole write back.
+/// </summary>
+public sealed class RecordPipeline(
+    KernelDbContext db,
+    EntitySetRegistry sets,
+    CustomFieldRegistry customFields,
+    IServiceProvider services,
+    IHttpContextAccessor http,
+    OutboxSignal outbox,
+    TimeProvider clock) : IEntityStore
+{
+    /// <summary>How deeply handlers may nest writes inside writes before the kernel calls it a loop.</summary>
+    public const int MaxDepth = 8;
+
+    public static readonly JsonSerializerOptions ValueJson = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
+
+    private int _depth;
+
+    public KernelDbContext Db => db;
+
+    /// <summary>Every field of a set, custom fields included (call <see cref="PrepareAsync"/> first).</summary>
+    public IReadOnlyList<RecordField> FieldsOf(EntitySetDescriptor set) => [.. set.Fields, .. customFields.For(set.FullName)];
+
+    public Task PrepareAsync(CancellationToken cancellationToken) => customFields.RefreshIfStaleAsync(cancellationToken);
+
+    public async Task<EntityEntry> CreateAsync(EntitySetDescriptor set, object entity, IReadOnlyDictionary<RecordField, object?> values, CancellationToken cancellationToken)
+    {
+        await PrepareAsync(cancellationToken);
+        return await InTransactionAsync(() => CreateInTransactionAsync(set, entity, values, cancellationToken), cancellationToken);
+    }
+
+    /// <summary>Creates several records in one transaction: all are written, or none.</summary>
+    public async Task<IReadOnlyList<EntityEntry>> CreateManyAsync(EntitySetDescriptor set, IReadOnlyList<(object Entity, IReadOnlyDictionary<RecordField, object?> Values)> items, CancellationToken cancellationToken)
+    {
+        await PrepareAsync(cancellationToken);
+        return await InTransactionAsync(async () =>
+        {
+            var entries = new List<EntityEntry>(items.Count);
+            for (var i = 0; i < items.Count; i++)
+            {
+                try
+                {
+                    entries.Add(await CreateInTransactionAsync(set, items[i].Entity, items[i].Values, cancellationToken));
+                }
+                catch (RecordValidationException e)
+                {
+                    throw new RecordValidationException(e.Errors.ToDictionary(x => $"items[{i}].{x.Key}", x => x.Value));
+                }
+                catch (RuleViolationException e)
+                {
+                    throw new RuleViolationException(e.Rule, $"items[{i}]: {e.Message}");
+                }
+            }
+            return (IReadOnlyList<EntityEntry>)entries;
+        }, cancellationToken);
+    }
+
+    public async Task<EntityEntry> UpdateAsync(EntitySetDescriptor set, Guid id, long? expectedVersion, Action<EntityEntry> change, CancellationToken cancellationToken)
+    {
+        await PrepareAsync(cancellationToken);
+        return await InTransactionAsync(async () =>
+        {
+            var entry = await FindTrackedAsync(set, id, expectedVersion, cancellationToken);
+            change(entry);
+            entry.DetectChanges();
+            if (!HasChanges(entry)) return entry;
+            var version = (long)entry.Property(SystemFields.Version).OriginalValue!;
+            entry.Property(SystemFields.UpdatedAt).CurrentValue = clock.GetUtcNow().UtcDateTime;
+            entry.Property(SystemFields.UpdatedBy).CurrentValue = UserId;
+            entry.Property(SystemFields.Version).CurrentValue = version + 1;
+            await RunStagesAsync(set, entry, WriteOperation.Update, cancellationToken);
+            return entry;
+        }, cancellationToken);
+    }
+
+    public async Task DeleteAsync(EntitySetDescriptor set, Guid id, long? expectedVersion, CancellationToken cancellationToken)
+    {
+        await PrepareAsync(cancellationToken);
+        await InTransactionAsync(async () =>
+        {
+            var entry = await FindTrackedAsync(set, id, expectedVersion, cancellationToken);
+            entry.State = EntityState.Deleted;
+            await RunStagesAsync(set, entry, WriteOperation.Delete, cancellationToken);
+            return entry;
+        }, cancellationToken);
+    }
+
+    // IEntityStore: the same path, typed, for plugin code.
+
+    public IQueryable<TEntity> Query<TEntity>() where TEntity : class, IEntity => db.Set<TEntity>().AsNoTracking();
+
+    public async Task<TEntity> CreateAsync<TEntity>(TEntity entity, IReadOnlyDictionary<string, object?>? fields = null, CancellationToken cancellationToken = default)
+        where TEntity : class, IEntity
+    {
+        var set = sets.Get(typeof(TEntity));
+        await PrepareAsync(cancellationToken);
+        var all = FieldsOf(set);
+        var values = (fields ?? new Dictionary<string, object?>()).ToDictionary(
+            f => all.FirstOrDefault(x => x.Name == f.Key) ?? throw new ArgumentException($"{set.FullName} has no field '{f.Key}'.", nameof(fields)),
+            f => f.Value);
+        return (TEntity)(await CreateAsync(set, entity, values, cancellationToken)).Entity;
+    }
+
+    public async Task<TEntity> UpdateAsync<TEntity>(Guid id, Action<TEntity> change, long? expectedVersion = null, CancellationToken cancellationToken = default)
+        where TEntity : class, IEntity =>
+        (TEntity)(await UpdateAsync(sets.Get(typeof(TEntity)), id, expectedVersion, e => change((TEntity)e.Entity), cancellationToken)).Entity;
+
+    public Task DeleteAsync<TEntity>(Guid id, long? expectedVersion = null, CancellationToken cancellationToken = default)
+        where TEntity : class, IEntity =>
+        DeleteAsync(sets.Get(typeof(TEntity)), id, expectedVersion, cancellationToken);
+
+    private async Task<EntityEntry> CreateInTransactionAsync(EntitySetDescriptor set, object entity, IReadOnlyDictionary<RecordField, object?> values, CancellationToken cancellationToken)
+    {
+        var record = (IEntity)entity;
+        if (record.Id == Guid.Empty) record.Id = Guid.CreateVersion7();
+        var entry = db.Entry(entity);
+        entry.State = EntityState.Added;
+        var now = clock.GetUtcNow().UtcDateTime;
+        entry.Property(SystemFields.CreatedAt).CurrentValue = now;
+        entry.Property(SystemFields.UpdatedAt).CurrentValue = now;
+        entry.Property(SystemFields.CreatedBy).CurrentValue = UserId;
+        entry.Property(SystemFields.UpdatedBy).CurrentValue = UserId;
+        entry.Property(SystemFields.Version).CurrentValue = 1L;
+        foreach (var (field, value) in values) RecordValues.Set(entry, field, value);
+        await RunStagesAsync(set, entry, WriteOperation.Create, cancellationToken);
+        return entry;
+    }
+
+    private async Task<EntityEntry> FindTrackedAsync(EntitySetDescriptor set, Guid id, long? expectedVersion, CancellationToken cancellationToken)
+    {
+        var entity = await db.FindAsync(set.ClrType, [id], cancellationToken) ?? throw new RecordNotFoundException(set.FullName, id);
+        var entry = db.Entry(entity);
+        var version = (long)entry.Property(SystemFields.Version).CurrentValue!;
+        if (expectedVersion is { } expected && expected != version)
+            throw new ConcurrencyConflictException(set.FullName, id, expected, version);
+        return entry;
+    }
+
+    private async Task RunStagesAsync(EntitySetDescriptor set, EntityEntry entry, WriteOperation operation, CancellationToken cancellationToken)
+    {
+        if (++_depth > MaxDepth)
+        {
+            _depth--;
+            throw new RuleViolationException("kernel.max-depth",
+                $"Writes nested more than {MaxDepth} levels deep were stopped: handlers keep triggering each other ({set.FullName}).");
+        }
+        try
+        {
+            var fields = FieldsOf(set);
+            var before = operation == WriteOperation.Create ? null : entry.OriginalValues.ToObject();
+            var change = (IRecordChange)Activator.CreateInstance(typeof(EntityChange<>).MakeGenericType(set.ClrType),
+                set, entry, operation, before, fields, (Func<IReadOnlyCollection<string>>)(() => Diff(entry, fields, operation).Select(c => c.Field).ToList()),
+                _depth, UserId)!;
+
+            if (operation != WriteOperation.Delete) await ValidateAsync(set, entry, change, fields, operation, cancellationToken);
+
+            change.AllowSet = operation != WriteOperation.Delete;
+            foreach (var handler in set.PreOperationHandlers)
+                await change.InvokeHandlerAsync(services.GetRequiredService(handler.HandlerType), cancellationToken);
+            change.AllowSet = false;
+
+            var changes = Diff(entry, fields, operation);
+            var changesJson = JsonSerializer.Serialize(changes, ValueJson);
+            var recordId = ((IEntity)entry.Entity).Id;
+            var now = clock.GetUtcNow().UtcDateTime;
+            db.Audit.Add(new AuditEntry
+            {
+                AtUtc = now, UserId = UserId, ClientIp = http.HttpContext?.Connection.RemoteIpAddress?.ToString(),
+                EntitySet = set.FullName, RecordId = recordId, Operation = operation.ToString(), Changes = changesJson,
+            });
+            db.Outbox.Add(new OutboxMessage
+            {
+                OccurredAtUtc = now, EntitySet = set.FullName, RecordId = recordId, Operation = operation.ToString(),
+                UserId = UserId, Changes = changesJson,
+            });
+            await SaveAsync(set, recordId, cancellationToken);
+
+            foreach (var handler in set.PostOperationHandlers)
+                await change.InvokeHandlerAsync(services.GetRequiredService(handler.HandlerType), cancellationToken);
+            if (db.ChangeTracker.HasChanges()) await SaveAsync(set, recordId, cancellationToken);
+        }
+        finally
+        {
+            _depth--;
+        }
+    }
+
+    private async Task ValidateAsync(EntitySetDescriptor set, EntityEntry entry, IRecordChange change, IReadOnlyList<RecordField> fields, WriteOperation operation, CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, List<string>>();
+        var toCheck = operation == WriteOperation.Create
+            ? fields
+            : fields.Where(f => !Equal(RecordValues.Get(entry, f, original: true), RecordValues.Get(entry, f)));
+        FieldValidation.Check(entry, toCheck, errors);
+        foreach (var registration in set.Validators)
+        {
+            var result = await change.ValidateAsync(services.GetRequiredService(registration.ValidatorType), cancellationToken);
+            foreach (var failure in result.Errors)
+                FieldValidation.Add(errors, JsonNames.CamelCase(failure.PropertyName), failure.ErrorMessage);
+        }
+        if (errors.Count > 0) throw new RecordValidationException(errors.ToDictionary(e => e.Key, e => e.Value.ToArray()));
+    }
+
+    private async Task SaveAsync(EntitySetDescriptor set, Guid id, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            throw new ConcurrencyConflictException(set.FullName, id, (long)db.Entry(db.Find(set.ClrType, id) ?? new object()).Property(SystemFields.Version).OriginalValue!, null);
+        }
+    }
+
+    private async Task<T> InTransactionAsync<T>(Func<Task<T>> work, CancellationToken cancellationToken)
+    {
+        if (db.Database.CurrentTransaction is not null) return await work();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        try
+        {
+            var result = await work();
+            await transaction.CommitAsync(cancellationToken);
+            outbox.Notify();
+            return result;
+        }
+        catch
+        {
+            await transaction.RollbackAsync(CancellationToken.None);
+            db.ChangeTracker.Clear();
+            throw;
+        }
+    }
+
+    private static bool HasChanges(EntityEntry entry) => entry.Properties.Any(p => p.IsModified);
+
+    internal static List<FieldChange> Diff(EntityEntry entry, IReadOnlyList<RecordField> fields, WriteOperation operation)
+    {
+        var changes = new List<FieldChange>();
+        foreach (var field in fields.Where(f => f.Source != FieldSource.System))
+        {
+            var before = operation == WriteOperation.Create ? null : RecordValues.Get(entry, field, original: true);
+            var after = operation == WriteOperation.Delete ? null : RecordValues.Get(entry, field);
+            if (!Equal(before, after)) changes.Add(new FieldChange(field.Name, before, after));
+        }
+        return changes;
+    }
+
+    private static bool Equal(object? a, object? b) =>
+        a is string[] x && b is string[] y ? x.SequenceEqual(y) : Equals(a, b);
+
+    private string? UserId => http.HttpContext?.User.FindFirst(ClaimTypes.NameIdentifier)?.Value;
+}
+
+/// <summary>One field's value before and after a write, as audited and sent to event handlers.</summary>
+public sealed record FieldChange(string Field, object? Before, object? After);
