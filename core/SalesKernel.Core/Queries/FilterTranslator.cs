@@ -130,7 +130,7 @@ internal static class FilterTranslator
                     if (literal.Kind != FilterLiteralKind.String || !DateTime.TryParse(literal.Text, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var time))
                         throw new QueryException(Wrong("a date and time like '2026-01-31T08:00:00Z'"));
                     if (target == typeof(string)) return RecordValues.ToNode(time, field)!.GetValue<string>();
-                    return target == typeof(DateTimeOffset) ? new DateTimeOffset(time, TimeSpan.Zero) : time;
+                    return target == typeof(DateTimeOffset) ? new DateTimeOffset(time, TimeSpan.Zero) : (object)time;
                 case FieldType.Guid or FieldType.Reference:
                     if (literal.Kind != FilterLiteralKind.String || !Guid.TryParse(literal.Text, out var guid)) throw new QueryException(Wrong("an id"));
                     return target == typeof(string) ? guid.ToString("D") : guid;

@@ -44,7 +44,7 @@ internal static class FieldValueReader
                 if (json.ValueKind != JsonValueKind.String || !DateTime.TryParse(json.GetString(), CultureInfo.InvariantCulture,
                         DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var time))
                     return Fail("must be a date and time (ISO 8601)", out error);
-                value = t == typeof(DateTimeOffset) ? new DateTimeOffset(time, TimeSpan.Zero) : time;
+                value = t == typeof(DateTimeOffset) ? new DateTimeOffset(time, TimeSpan.Zero) : (object)time;
                 return true;
             case FieldType.Guid or FieldType.Reference:
                 if (json.ValueKind != JsonValueKind.String || !Guid.TryParse(json.GetString(), out var guid)) return Fail("must be an id (GUID)", out error);

@@ -81,7 +81,7 @@ public sealed class HostTests : IAsyncLifetime
         using var client = _host.CreateClient();
         (await client.PostAsJsonAsync("/api/customers/customers", new { name = "Acme" })).EnsureSuccessStatusCode();
         var page = await client.GetFromJsonAsync<JsonObject>("/api/customers/customers");
-        Assert.EndsWith("Z", page!["items"]![0]!["createdAtUtc"]!.GetValue<string>());
+        Assert.EndsWith("Z", page!["items"]![0]!["createdAt"]!.GetValue<string>());
     }
 
     [Fact]

@@ -142,7 +142,7 @@ public sealed class SchemaEvolutionTests : IDisposable
         await using var client = new KernelHost(_plugins, _db, Variant("facets"));
         using var http = client.CreateClient();
         var empty = await http.PostAsJsonAsync("/api/schema-probe/notes", new { title = "" });
-        Assert.Equal(System.Net.HttpStatusCode.InternalServerError, empty.StatusCode); // the database's check refused it
+        Assert.Equal((System.Net.HttpStatusCode)422, empty.StatusCode); // the database's check refused it
         Assert.Equal(0L, await _db.CountAsync(NotesTable));
     }
 

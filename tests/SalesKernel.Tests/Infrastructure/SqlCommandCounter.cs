@@ -1,0 +1,53 @@
+using System.Diagnostics;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+
+namespace SalesKernel.Tests.Infrastructure;
+
+/// <summary>
+/// Counts the SQL commands EF Core sends to one test database (other tests running in parallel use
+/// other databases and are not counted), through EF Core's diagnostic events.
+/// </summary>
+public sealed class SqlCommandCounter : IObserver<DiagnosticListener>, IObserver<KeyValuePair<string, object?>>, IDisposable
+{
+    private readonly string _database;
+    private readonly IDisposable _subscription;
+    private readonly List<IDisposable> _listeners = [];
+    private readonly List<string> _commands = [];
+
+    public SqlCommandCounter(TestDatabase database)
+    {
+        _database = database.IsPostgres
+            ? new Npgsql.NpgsqlConnectionStringBuilder(database.ConnectionString).Database!
+            : new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(database.ConnectionString).DataSource;
+        _subscription = DiagnosticListener.AllListeners.Subscribe(this);
+    }
+
+    public IReadOnlyList<string> Commands { get { lock (_commands) return [.. _commands]; } }
+
+    public void Reset() { lock (_commands) _commands.Clear(); }
+
+    public void OnNext(DiagnosticListener listener)
+    {
+        if (listener.Name == DbLoggerCategory.Name) lock (_listeners) _listeners.Add(listener.Subscribe(this));
+    }
+
+    public void OnNext(KeyValuePair<string, object?> value)
+    {
+        if (value.Key != RelationalEventId.CommandExecuting.Name || value.Value is not CommandEventData data) return;
+        var connection = data.Command.Connection?.ConnectionString ?? "";
+        if (!connection.Contains(_database, StringComparison.Ordinal)) return;
+        // the kernel's background work (outbox dispatch, custom-field cache refresh) is not the request's cost
+        if (data.Command.CommandText.Contains("sk_outbox") || data.Command.CommandText.Contains("sk_custom_field")) return;
+        lock (_commands) _commands.Add(data.Command.CommandText);
+    }
+
+    public void OnCompleted() { }
+    public void OnError(Exception error) { }
+
+    public void Dispose()
+    {
+        _subscription.Dispose();
+        lock (_listeners) foreach (var l in _listeners) l.Dispose();
+    }
+}

@@ -1,0 +1,115 @@
+using System.Collections.Concurrent;
+using FluentValidation;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using SalesKernel.Plugins.Customers.Entities;
+using SalesKernel.Sdk;
+using SalesKernel.Sdk.Entities;
+
+namespace SalesKernel.TestPlugins.Credit;
+
+/// <summary>
+/// Extends customers with a credit limit and rating, and attaches to customer writes: a validator,
+/// a rule that refuses high limits for basic customers, a post-operation handler that logs credit
+/// changes as records of its own set, one that loops (to trip the depth guard), and an event handler.
+/// </summary>
+public sealed class CreditPlugin : ISalesKernelPlugin
+{
+    public void Configure(IPluginBuilder builder)
+    {
+        builder.ExtendEntitySet<Customer>(x => x
+            .Field<decimal?>("creditLimit", f => f.DisplayName(new("Credit limit", "信用额度")).Money().Filterable().Sortable().Range(0, 10_000_000),
+                column => column.HasPrecision(18, 2))
+            .Field<string?>("creditRating", f => f.DisplayName(new("Credit rating", "信用评级")).Filterable(),
+                column => column.HasMaxLength(10)));
+
+        builder.AddEntitySet<CreditChange>("changes", set => set
+            .DisplayName(new("Credit change", "信用变更"), new("Credit changes", "信用变更"))
+            .Model(b => b.Property(c => c.Note).HasMaxLength(200))
+            .Field(c => c.CustomerId, f => f.References("customers.customers").Filterable())
+            .Endpoints(StandardEndpoints.List | StandardEndpoints.Get));
+
+        builder.AddValidator<Customer, CustomerNameValidator>();
+        builder.AddHandler<Customer, CreditLimitRule>(HandlerStage.PreOperation);
+        builder.AddHandler<Customer, CreditChangeLog>(HandlerStage.PostOperation, order: 10);
+        builder.AddHandler<Customer, LateRefusal>(HandlerStage.PostOperation, order: 20);
+        builder.AddHandler<Customer, LoopingHandler>(HandlerStage.PostOperation, order: 30);
+        builder.AddEventHandler<Customer, ReceivedEvents.Handler>();
+        builder.Services.AddSingleton<ReceivedEvents>();
+        builder.MapEndpoints(e => e.MapGet("/received", (ReceivedEvents received) => TypedResults.Ok(received.All)));
+    }
+}
+
+public sealed class CreditChange : IEntity
+{
+    public Guid Id { get; set; }
+    public Guid CustomerId { get; set; }
+    public decimal? Limit { get; set; }
+    public string Note { get; set; } = "";
+}
+
+public sealed class CustomerNameValidator : AbstractValidator<Customer>
+{
+    public CustomerNameValidator() =>
+        RuleFor(c => c.Name).Must(n => !n.Contains('<')).WithMessage("must not contain '<'");
+}
+
+public sealed class CreditLimitRule : IEntityHandler<Customer>
+{
+    public Task HandleAsync(IEntityChange<Customer> change, CancellationToken cancellationToken)
+    {
+        if (change.After is { Tier: CustomerTier.Basic } && change.GetAfter("creditLimit") is decimal limit && limit > 100_000)
+            throw new RuleViolationException("credit.limit-exceeds-tier", $"A basic customer may have a credit limit of at most 100000, not {limit}.");
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>Writes a record of its own set whenever a customer's limit changes: a nested write in the same transaction.</summary>
+public sealed class CreditChangeLog(IEntityStore store) : IEntityHandler<Customer>
+{
+    public async Task HandleAsync(IEntityChange<Customer> change, CancellationToken cancellationToken)
+    {
+        if (!change.ChangedFields.Contains("creditLimit")) return;
+        await store.CreateAsync(new CreditChange
+        {
+            CustomerId = change.Id,
+            Limit = change.GetAfter("creditLimit") as decimal?,
+            Note = $"{change.GetBefore("creditLimit") ?? "none"} -> {change.GetAfter("creditLimit") ?? "none"}",
+        }, cancellationToken: cancellationToken);
+    }
+}
+
+/// <summary>Refuses after the nested write above has happened, to show that it is rolled back too.</summary>
+public sealed class LateRefusal : IEntityHandler<Customer>
+{
+    public Task HandleAsync(IEntityChange<Customer> change, CancellationToken cancellationToken) =>
+        change.GetAfter("creditRating") as string == "refuse"
+            ? throw new RuleViolationException("credit.rating-refused", "The rating 'refuse' is refused after the change was logged.")
+            : Task.CompletedTask;
+}
+
+/// <summary>Updates the customer it handles, which runs it again: only the depth guard stops it.</summary>
+public sealed class LoopingHandler(IEntityStore store) : IEntityHandler<Customer>
+{
+    public async Task HandleAsync(IEntityChange<Customer> change, CancellationToken cancellationToken)
+    {
+        if (change.After?.Region != "loop") return;
+        await store.UpdateAsync<Customer>(change.Id, c => c.Industry = $"depth {change.Depth}", cancellationToken: cancellationToken);
+    }
+}
+
+public sealed class ReceivedEvents
+{
+    private readonly ConcurrentQueue<object> _events = new();
+    public IReadOnlyList<object> All => [.. _events];
+
+    public sealed class Handler(ReceivedEvents received) : IEntityEventHandler<Customer>
+    {
+        public Task HandleAsync(EntityEvent entityEvent, CancellationToken cancellationToken)
+        {
+            received._events.Enqueue(new { entityEvent.Sequence, entityEvent.RecordId, Operation = entityEvent.Operation.ToString(), entityEvent.ChangesJson });
+            return Task.CompletedTask;
+        }
+    }
+}
