@@ -43,7 +43,7 @@ internal static class EntitySetEndpoints
         if (enabled.HasFlag(StandardEndpoints.Delete))
             group.MapDelete(route + "/{id:guid}", async (Guid id, HttpContext http, RecordPipeline pipeline, CancellationToken ct) =>
                 {
-                    await pipeline.DeleteAsync(set, id, IfMatch(http), ct);
+                    await pipeline.DeleteAsync(set, id, RecordVersion.FromIfMatch(http.Request), ct);
                     return Results.NoContent();
                 })
                 .WithName($"{name}.delete").WithSummary($"Delete a record of {display}; If-Match is honoured.")
@@ -76,7 +76,7 @@ internal static class EntitySetEndpoints
         var page = await new ListQuery { Id = id, Limit = 1 }.RunAsync(Source(pipeline.Db, set), set.ClrType, pipeline.FieldsOf(set), null, ct);
         if (page.Items.Count == 0) return null;
         var record = page.Items[0];
-        http.Response.Headers.ETag = $"\"{record["version"]}\"";
+        http.Response.Headers.ETag = RecordVersion.ToETag((long)record["version"]!);
         return status == 201 ? Results.Created($"{set.Route}/{id}", record) : Results.Ok(record);
     }
 
@@ -95,7 +95,7 @@ internal static class EntitySetEndpoints
     private static async Task<IResult> UpdateAsync(EntitySetDescriptor set, Guid id, HttpContext http, RecordPipeline pipeline, CancellationToken ct)
     {
         await pipeline.PrepareAsync(ct);
-        var expected = IfMatch(http);
+        var expected = RecordVersion.FromIfMatch(http.Request);
         using var body = await ReadBodyAsync(http, ct);
         var errors = new Dictionary<string, List<string>>();
         var values = RecordReader.Read(body.RootElement, pipeline.FieldsOf(set), isCreate: false, errors);
@@ -142,17 +142,6 @@ internal static class EntitySetEndpoints
         {
             throw new BadHttpRequestException($"The body is not valid JSON: {e.Message}", e);
         }
-    }
-
-    /// <summary>The version in <c>If-Match</c> (<c>"3"</c> or <c>W/"3"</c>); null when absent or <c>*</c>.</summary>
-    private static long? IfMatch(HttpContext http)
-    {
-        var header = http.Request.Headers.IfMatch.ToString().Trim();
-        if (header.Length == 0 || header == "*") return null;
-        var text = header.StartsWith("W/", StringComparison.Ordinal) ? header[2..] : header;
-        if (text.Length >= 2 && text[0] == '"' && text[^1] == '"' && long.TryParse(text[1..^1], NumberStyles.None, CultureInfo.InvariantCulture, out var version))
-            return version;
-        throw new BadHttpRequestException($"If-Match must be the ETag of the record, such as \"3\"; '{header}' is not.");
     }
 
     private static int? Int(IQueryCollection query, string name)

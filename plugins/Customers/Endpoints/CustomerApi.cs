@@ -23,7 +23,7 @@ public static class CustomerApi
 
     private static async Task<IResult> Promote(Guid id, IEntityStore store, HttpContext http, CancellationToken ct)
     {
-        var expected = long.TryParse(http.Request.Headers.IfMatch.ToString().Trim('"', 'W', '/'), out var v) ? v : (long?)null;
+        var expected = RecordVersion.FromIfMatch(http.Request);
         var customer = await store.UpdateAsync<Customer>(id, c =>
         {
             if (c.Tier == CustomerTier.Strategic)

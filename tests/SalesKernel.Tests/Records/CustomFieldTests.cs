@@ -63,6 +63,27 @@ public sealed class CustomFieldTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Multiple_choice_money_and_reference_fields_hold_and_filter_their_values()
+    {
+        await DefineAsync(new { entity = "customers.customers", name = "cf_channels", type = "MultiChoice", displayName = new { en = "Channels" }, choices = new[] { "Web", "Phone", "Store" } });
+        await DefineAsync(new { entity = "customers.customers", name = "cf_budget", type = "Money", displayName = new { en = "Budget" } });
+        await DefineAsync(new { entity = "customers.customers", name = "cf_parent", type = "Reference", displayName = new { en = "Parent" }, referenceTo = "customers.customers" });
+
+        var parent = await _client.CreateAsync(Url, new { name = "Group", cf_channels = new[] { "Web", "Store" }, cf_budget = 1234.56m });
+        await _client.CreateAsync(Url, new { name = "Branch", cf_channels = new[] { "Phone" }, cf_budget = 99.5m, cf_parent = parent["id"] });
+
+        Assert.Equal(["Group"], (await _client.GetObjectAsync($"{Url}?filter={Uri.EscapeDataString("cf_channels contains 'Store'")}")).Names());
+        Assert.Equal(["Branch"], (await _client.GetObjectAsync($"{Url}?filter={Uri.EscapeDataString($"cf_parent eq '{parent["id"]}'")}")).Names());
+        Assert.Equal(["Branch"], (await _client.GetObjectAsync($"{Url}?filter={Uri.EscapeDataString("cf_budget lt 100")}")).Names());
+        var group = await _client.GetObjectAsync($"{Url}/{parent["id"]}");
+        Assert.Equal(["Web", "Store"], group["cf_channels"]!.AsArray().Select(c => c!.GetValue<string>()));
+        Assert.Equal(1234.56m, group["cf_budget"]!.GetValue<decimal>());
+
+        var wrong = await _client.PostAsJsonAsync(Url, new { name = "X", cf_channels = new[] { "Fax" } });
+        Assert.Equal("must be a list of: Web, Phone, Store", (await wrong.ObjectAsync())["errors"]!["cf_channels"]![0]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Custom_field_values_are_validated_like_any_field()
     {
         await DefineAsync(new { entity = "customers.customers", name = "cf_score", type = "Integer", displayName = new { en = "Score" }, minimum = 0, maximum = 100, required = true });
