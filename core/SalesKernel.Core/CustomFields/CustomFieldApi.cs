@@ -33,7 +33,7 @@ internal static partial class CustomFieldApi
 
     private static async Task<IResult> ListAsync(KernelDbContext db, string? entity, CancellationToken ct)
     {
-        var query = db.CustomFieldDefinitions.AsNoTracking();
+        var query = db.CustomFieldDefinitions.AsNoTracking().Where(d => d.DeletedAtUtc == null);
         if (!string.IsNullOrEmpty(entity)) query = query.Where(d => d.EntitySet == entity);
         var rows = await query.OrderBy(d => d.EntitySet).ThenBy(d => d.CreatedAtUtc).ToListAsync(ct);
         return Results.Ok(rows.Select(d => new CustomFieldResponse(d.Id, d.EntitySet, MetadataApi.Describe(CustomFieldRegistry.ToField(d)))));
@@ -67,32 +67,35 @@ internal static partial class CustomFieldApi
         if (type == FieldType.Text && request.MaxLength is < 1 or > 4000) FieldValidation.Add(errors, "maxLength", "must be between 1 and 4000");
         if (request.Minimum > request.Maximum) FieldValidation.Add(errors, "minimum", "must not be above maximum");
 
+        CustomFieldDefinition? removed = null;
         if (errors.Count == 0)
         {
-            if (set!.Fields.Any(f => f.Name == request.Name) || await db.CustomFieldDefinitions.AnyAsync(d => d.EntitySet == set.FullName && d.Name == request.Name, ct))
+            var existing = await db.CustomFieldDefinitions.FirstOrDefaultAsync(d => d.EntitySet == set!.FullName && d.Name == request.Name, ct);
+            if (set!.Fields.Any(f => f.Name == request.Name) || existing is { DeletedAtUtc: null })
                 return Results.Problem(statusCode: 409, title: "The field exists", detail: $"{set.FullName} already has a field named {request.Name}.");
-            if (await db.CustomFieldDefinitions.CountAsync(d => d.EntitySet == set.FullName, ct) >= MaxFieldsPerSet)
+            if (existing is not null && existing.Type != type.ToString())
+                return Results.Problem(statusCode: 409, title: "The name was used by another type",
+                    detail: $"{request.Name} was a {existing.Type} field; its stored values are kept, so it can only come back as {existing.Type}.");
+            removed = existing;
+            if (await db.CustomFieldDefinitions.CountAsync(d => d.EntitySet == set.FullName && d.DeletedAtUtc == null, ct) >= MaxFieldsPerSet)
                 FieldValidation.Add(errors, "entity", $"already has {MaxFieldsPerSet} custom fields");
         }
         if (errors.Count > 0) throw new RecordValidationException(errors.ToDictionary(e => e.Key, e => e.Value.ToArray()));
 
-        var definition = new CustomFieldDefinition
-        {
-            Id = Guid.CreateVersion7(),
-            EntitySet = set!.FullName,
-            Name = request.Name!,
-            Type = type.ToString(),
-            DisplayNameEn = request.DisplayName!.En.Trim(),
-            DisplayNameZhHans = request.DisplayName.ZhHans?.Trim(),
-            IsRequired = request.Required,
-            MaxLength = type == FieldType.Text ? request.MaxLength ?? 255 : null,
-            Minimum = request.Minimum,
-            Maximum = request.Maximum,
-            Choices = choices is null ? null : JsonSerializer.Serialize(choices),
-            ReferenceTo = type == FieldType.Reference ? request.ReferenceTo : null,
-            CreatedAtUtc = clock.GetUtcNow().UtcDateTime,
-        };
-        db.CustomFieldDefinitions.Add(definition);
+        var definition = removed ?? new CustomFieldDefinition { Id = Guid.CreateVersion7(), EntitySet = set!.FullName, Name = request.Name! };
+        definition.Type = type.ToString();
+        definition.DisplayNameEn = request.DisplayName!.En.Trim();
+        definition.DisplayNameZhHans = request.DisplayName.ZhHans?.Trim();
+        definition.IsRequired = request.Required;
+        definition.MaxLength = type == FieldType.Text ? request.MaxLength ?? 255 : null;
+        definition.Minimum = request.Minimum;
+        definition.Maximum = request.Maximum;
+        definition.Choices = choices is null ? null : JsonSerializer.Serialize(choices);
+        definition.ReferenceTo = type == FieldType.Reference ? request.ReferenceTo : null;
+        definition.CreatedAtUtc = clock.GetUtcNow().UtcDateTime;
+        definition.DeletedAtUtc = null;
+        if (removed is null)
+            db.CustomFieldDefinitions.Add(definition);
         await db.SaveChangesAsync(ct);
         await registry.ReloadAsync(ct);
         return Results.Created($"/api/custom-fields/{definition.Id}",
@@ -101,7 +104,8 @@ internal static partial class CustomFieldApi
 
     private static async Task<IResult> DeleteAsync(Guid id, KernelDbContext db, CustomFieldRegistry registry, CancellationToken ct)
     {
-        var deleted = await db.CustomFieldDefinitions.Where(d => d.Id == id).ExecuteDeleteAsync(ct);
+        var deleted = await db.CustomFieldDefinitions.Where(d => d.Id == id && d.DeletedAtUtc == null)
+            .ExecuteUpdateAsync(u => u.SetProperty(d => d.DeletedAtUtc, DateTime.UtcNow), ct);
         if (deleted == 0) return Results.Problem(statusCode: 404, title: "Custom field not found", detail: $"There is no custom field with id {id}.");
         await registry.ReloadAsync(ct);
         return Results.NoContent();

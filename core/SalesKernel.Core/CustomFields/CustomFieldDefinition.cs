@@ -21,6 +21,8 @@ public sealed class CustomFieldDefinition
     public string? Choices { get; set; }
     public string? ReferenceTo { get; set; }
     public DateTime CreatedAtUtc { get; set; }
+    /// <summary>When the field was removed; its values stay in the records, hidden, and its type is kept for good.</summary>
+    public DateTime? DeletedAtUtc { get; set; }
 
     internal static void Configure(EntityTypeBuilder<CustomFieldDefinition> b)
     {

@@ -16,24 +16,38 @@ public sealed class CustomFieldRegistry(IServiceScopeFactory scopes, TimeProvide
 {
     public static readonly TimeSpan MaxAge = TimeSpan.FromSeconds(5);
     private volatile Snapshot _snapshot = new(DateTimeOffset.MinValue, new Dictionary<string, IReadOnlyList<RecordField>>());
+    private readonly SemaphoreSlim _gate = new(1, 1);
 
     public IReadOnlyList<RecordField> For(string entitySet) => _snapshot.Fields.GetValueOrDefault(entitySet) ?? [];
 
     public async Task RefreshIfStaleAsync(CancellationToken cancellationToken)
     {
-        if (clock.GetUtcNow() - _snapshot.LoadedAt < MaxAge) return;
-        await ReloadAsync(cancellationToken);
+        if (IsFresh(_snapshot)) return;
+        await ReloadAsync(cancellationToken, onlyIfStale: true);
     }
 
-    public async Task ReloadAsync(CancellationToken cancellationToken)
+    /// <summary>Reads the definitions again; one reload at a time, so an older read never replaces a newer one.</summary>
+    public async Task ReloadAsync(CancellationToken cancellationToken, bool onlyIfStale = false)
     {
-        var loadedAt = clock.GetUtcNow();
-        using var scope = scopes.CreateScope();
-        var db = scope.ServiceProvider.GetRequiredService<KernelDbContext>();
-        var definitions = await db.CustomFieldDefinitions.AsNoTracking().OrderBy(d => d.CreatedAtUtc).ThenBy(d => d.Name).ToListAsync(cancellationToken);
-        _snapshot = new Snapshot(loadedAt, definitions.GroupBy(d => d.EntitySet)
-            .ToDictionary(g => g.Key, g => (IReadOnlyList<RecordField>)g.Select(ToField).ToList()));
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (onlyIfStale && IsFresh(_snapshot)) return; // another request reloaded while this one waited
+            var loadedAt = clock.GetUtcNow();
+            using var scope = scopes.CreateScope();
+            var db = scope.ServiceProvider.GetRequiredService<KernelDbContext>();
+            var definitions = await db.CustomFieldDefinitions.AsNoTracking().Where(d => d.DeletedAtUtc == null)
+                .OrderBy(d => d.CreatedAtUtc).ThenBy(d => d.Name).ToListAsync(cancellationToken);
+            _snapshot = new Snapshot(loadedAt, definitions.GroupBy(d => d.EntitySet)
+                .ToDictionary(g => g.Key, g => (IReadOnlyList<RecordField>)g.Select(ToField).ToList()));
+        }
+        finally
+        {
+            _gate.Release();
+        }
     }
+
+    private bool IsFresh(Snapshot snapshot) => clock.GetUtcNow() - snapshot.LoadedAt < MaxAge;
 
     public static RecordField ToField(CustomFieldDefinition d)
     {

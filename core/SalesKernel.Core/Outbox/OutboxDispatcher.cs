@@ -11,7 +11,10 @@ namespace SalesKernel.Core.Outbox;
 /// <summary>
 /// Hands committed writes from the outbox to the after-commit event handlers, in order, at least
 /// once: a handler that throws is retried with exponential back-off (2 s, 4 s, … up to an hour), and
-/// events still waiting when the host stops are picked up when it starts again.
+/// events still waiting when the host stops are picked up when it starts again. A failing event
+/// does not hold back later ones, and when an event has several handlers a retry runs them all again.
+/// Not yet safe for several hosts on one database: each would deliver every event (leasing comes
+/// with the durable job engine).
 /// </summary>
 internal sealed class OutboxDispatcher(IServiceScopeFactory scopes, OutboxSignal signal, TimeProvider clock, ILogger<OutboxDispatcher> logger)
     : BackgroundService
@@ -64,7 +67,7 @@ internal sealed class OutboxDispatcher(IServiceScopeFactory scopes, OutboxSignal
                 }
                 message.DispatchedAtUtc = clock.GetUtcNow().UtcDateTime;
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
             {
                 var error = e is System.Reflection.TargetInvocationException { InnerException: { } inner } ? inner : e;
                 message.Attempts++;
@@ -74,8 +77,9 @@ internal sealed class OutboxDispatcher(IServiceScopeFactory scopes, OutboxSignal
                 logger.LogWarning("Event {Id} of {Set} failed (attempt {Attempt}), retrying at {Next}: {Error}",
                     message.Id, message.EntitySet, message.Attempts, message.NextAttemptAtUtc, message.LastError);
             }
+            // progress is saved event by event: a stop in the middle of a batch repeats at most one event
+            await db.SaveChangesAsync(CancellationToken.None);
         }
-        await db.SaveChangesAsync(cancellationToken);
         return batch.Count;
     }
 

@@ -65,21 +65,21 @@ internal sealed partial class PluginRegistration(PluginInfo plugin, IConfigurati
 
     public IPluginBuilder AddValidator<TEntity, TValidator>() where TEntity : class, IEntity where TValidator : class, FluentValidation.IValidator<TEntity>
     {
-        Services.AddScoped<TValidator>();
+        Services.AddTransient<TValidator>();
         _validators.Add(new ValidatorRegistration(Plugin.Id, typeof(TEntity), typeof(TValidator)));
         return this;
     }
 
     public IPluginBuilder AddHandler<TEntity, THandler>(HandlerStage stage, int order = 0) where TEntity : class, IEntity where THandler : class, IEntityHandler<TEntity>
     {
-        Services.AddScoped<THandler>();
+        Services.AddTransient<THandler>();
         _handlers.Add(new HandlerRegistration(Plugin.Id, typeof(TEntity), typeof(THandler), stage, order));
         return this;
     }
 
     public IPluginBuilder AddEventHandler<TEntity, THandler>() where TEntity : class, IEntity where THandler : class, IEntityEventHandler<TEntity>
     {
-        Services.AddScoped<THandler>();
+        Services.AddTransient<THandler>();
         _eventHandlers.Add(new EventHandlerRegistration(Plugin.Id, typeof(TEntity), typeof(THandler)));
         return this;
     }

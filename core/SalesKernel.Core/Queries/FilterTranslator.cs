@@ -47,6 +47,7 @@ internal static class FilterTranslator
             case FilterOperator.In:
                 if (field.Type is FieldType.MultiChoice) throw new QueryException($"filter: use contains on the multiple-choice field '{c.Field}'");
                 var values = c.Values.Select(v => Value(v, field, type, c)).ToList();
+                if (values.Contains(null)) throw new QueryException($"filter: 'in' takes values, not null; use '{c.Field} isnull' for empty values");
                 var list = typeof(List<>).MakeGenericType(type);
                 var instance = (System.Collections.IList)Activator.CreateInstance(list)!;
                 foreach (var v in values) instance.Add(v);
@@ -57,6 +58,8 @@ internal static class FilterTranslator
         var value = Value(c.Values[0], field, type, c);
         if (value is null && c.Operator is not (FilterOperator.Eq or FilterOperator.Ne))
             throw new QueryException($"filter: null can only be compared with eq or ne ('{c.Field}')");
+        if (value is null && type.IsValueType && Nullable.GetUnderlyingType(type) is null)
+            throw new QueryException($"filter: '{c.Field}' is never empty; compare it with a value");
         var right = value is null ? Expression.Constant(null, type) : Parameter(value, type);
         if (c.Operator is FilterOperator.Eq) return Expression.Equal(access, right);
         if (c.Operator is FilterOperator.Ne) return Expression.NotEqual(access, right);

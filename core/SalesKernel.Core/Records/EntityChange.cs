@@ -13,6 +13,8 @@ internal interface IRecordChange
     bool AllowSet { get; set; }
     Task InvokeHandlerAsync(object handler, CancellationToken cancellationToken);
     Task<ValidationResult> ValidateAsync(object validator, CancellationToken cancellationToken);
+    /// <summary>Fixes the changed fields once the write is saved (the entry no longer shows them).</summary>
+    void Freeze(IReadOnlyCollection<string> changedFields);
 }
 
 internal sealed class EntityChange<TEntity>(
@@ -20,6 +22,7 @@ internal sealed class EntityChange<TEntity>(
     EntityEntry entry,
     WriteOperation operation,
     TEntity? before,
+    IReadOnlyDictionary<string, object?> beforeValues,
     IReadOnlyList<RecordField> fields,
     Func<IReadOnlyCollection<string>> changedFields,
     int depth,
@@ -33,12 +36,16 @@ internal sealed class EntityChange<TEntity>(
     public Guid Id => ((IEntity)entry.Entity).Id;
     public TEntity? Before => before;
     public TEntity? After => operation == WriteOperation.Delete ? null : (TEntity)entry.Entity;
-    public IReadOnlyCollection<string> ChangedFields => changedFields();
+    private IReadOnlyCollection<string>? _frozen;
+
+    public IReadOnlyCollection<string> ChangedFields => _frozen ?? changedFields();
+
+    public void Freeze(IReadOnlyCollection<string> changed) => _frozen = changed;
     public int Depth => depth;
     public string? UserId => userId;
 
     public object? GetBefore(string field) =>
-        operation == WriteOperation.Create ? null : RecordValues.Get(entry, Field(field), original: true);
+        operation == WriteOperation.Create ? null : beforeValues.GetValueOrDefault(Field(field).Name);
 
     public object? GetAfter(string field) =>
         operation == WriteOperation.Delete ? null : RecordValues.Get(entry, Field(field));

@@ -70,6 +70,9 @@ public sealed class EntitySetRegistry
                 fields.Add(FromDefinition(ext.f, property, FieldSource.Extension, ext.x.PluginId));
                 continue;
             }
+            // a column another plugin added, whose plugin is not running: kept in the database, not served
+            if (property[KernelDbContext.OwnerAnnotation] is string owner && owner != set.PluginId) continue;
+            if (RecordField.Infer(property.ClrType) is null) continue; // a type the API cannot carry (byte[], DateTimeOffset …)
             var declared = set.Fields.FirstOrDefault(f => f.PropertyName == name)
                 ?? new FieldDefinition(JsonNames.CamelCase(name), name, property.ClrType);
             var field = FromDefinition(declared, property, FieldSource.Entity, set.PluginId);
@@ -94,13 +97,15 @@ public sealed class EntitySetRegistry
             Name = d.Name,
             PropertyName = property.Name,
             ClrType = clr,
-            Type = d.Type ?? RecordField.Infer(clr),
+            Type = d.Type is FieldType.Money && RecordField.Infer(clr) is FieldType.Decimal or FieldType.Integer ? FieldType.Money
+                : d.Type is FieldType.Reference && valueType == typeof(Guid) ? FieldType.Reference
+                : RecordField.Infer(clr)!.Value,
             Source = source,
             Owner = owner,
             DisplayName = d.DisplayName ?? new LocalizedText(Humanize(d.Name)),
             IsRequired = d.IsRequired || (clr == typeof(string) && !property.IsNullable),
             IsReadOnly = d.IsReadOnly,
-            IsSearchable = d.IsSearchable,
+            IsSearchable = d.IsSearchable && clr == typeof(string),
             IsFilterable = d.IsFilterable,
             IsSortable = d.IsSortable,
             IsNullable = property.IsNullable,
@@ -130,7 +135,7 @@ public sealed class EntitySetRegistry
             Name = k.Name,
             PropertyName = property.Name,
             ClrType = property.ClrType,
-            Type = RecordField.Infer(property.ClrType),
+            Type = RecordField.Infer(property.ClrType)!.Value,
             Source = FieldSource.System,
             Owner = KernelDbContext.KernelOwner,
             DisplayName = k.Display,

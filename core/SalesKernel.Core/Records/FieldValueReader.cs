@@ -11,7 +11,8 @@ internal static class FieldValueReader
     {
         value = null;
         error = null;
-        if (json.ValueKind == JsonValueKind.Null) return true;
+        if (json.ValueKind == JsonValueKind.Null)
+            return !field.ClrType.IsValueType || Nullable.GetUnderlyingType(field.ClrType) is not null || Fail("cannot be empty", out error);
         var t = field.ValueType;
         switch (field.Type)
         {

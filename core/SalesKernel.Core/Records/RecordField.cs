@@ -47,7 +47,8 @@ public sealed class RecordField
     /// <summary>The value type without <see cref="Nullable{T}"/>.</summary>
     public Type ValueType => Nullable.GetUnderlyingType(ClrType) ?? ClrType;
 
-    public static FieldType Infer(Type clrType)
+    /// <summary>The field type of a CLR type, or null when entity-set fields cannot have that type.</summary>
+    public static FieldType? Infer(Type clrType)
     {
         var t = Nullable.GetUnderlyingType(clrType) ?? clrType;
         if (t.IsEnum) return FieldType.Choice;
@@ -56,8 +57,8 @@ public sealed class RecordField
         if (t == typeof(decimal) || t == typeof(double) || t == typeof(float)) return FieldType.Decimal;
         if (t == typeof(bool)) return FieldType.Boolean;
         if (t == typeof(DateOnly)) return FieldType.Date;
-        if (t == typeof(DateTime) || t == typeof(DateTimeOffset)) return FieldType.DateTime;
+        if (t == typeof(DateTime)) return FieldType.DateTime; // DateTimeOffset cannot be compared or sorted on SQLite
         if (t == typeof(Guid)) return FieldType.Guid;
-        throw new NotSupportedException($"Properties of type {t.Name} cannot be entity-set fields.");
+        return null;
     }
 }

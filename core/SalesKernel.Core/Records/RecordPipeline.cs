@@ -52,6 +52,10 @@ public sealed class RecordPipeline(
     public async Task<IReadOnlyList<EntityEntry>> CreateManyAsync(EntitySetDescriptor set, IReadOnlyList<(object Entity, IReadOnlyDictionary<RecordField, object?> Values)> items, CancellationToken cancellationToken)
     {
         await PrepareAsync(cancellationToken);
+        var ids = new Dictionary<Guid, int>();
+        for (var i = 0; i < items.Count; i++)
+            if (items[i].Entity is IEntity { Id: var id } && id != Guid.Empty && !ids.TryAdd(id, i))
+                throw new RecordValidationException(new Dictionary<string, string[]> { [$"items[{i}].id"] = [$"repeats the id of items[{ids[id]}]"] });
         return await InTransactionAsync(async () =>
         {
             var entries = new List<EntityEntry>(items.Count);
@@ -166,21 +170,27 @@ public sealed class RecordPipeline(
         try
         {
             var fields = FieldsOf(set);
+            var recordId = ((IEntity)entry.Entity).Id;
+            // the record as stored, frozen now: nested writes may save the entry before this write ends
+            var beforeValues = operation == WriteOperation.Create
+                ? new Dictionary<string, object?>()
+                : fields.ToDictionary(f => f.Name, f => RecordValues.Get(entry, f, original: true));
             var before = operation == WriteOperation.Create ? null : entry.OriginalValues.ToObject();
             var change = (IRecordChange)Activator.CreateInstance(typeof(EntityChange<>).MakeGenericType(set.ClrType),
-                set, entry, operation, before, fields, (Func<IReadOnlyCollection<string>>)(() => Diff(entry, fields, operation).Select(c => c.Field).ToList()),
+                set, entry, operation, before, beforeValues, fields,
+                (Func<IReadOnlyCollection<string>>)(() => Diff(entry, fields, operation, beforeValues).Select(c => c.Field).ToList()),
                 _depth, UserId)!;
 
-            if (operation != WriteOperation.Delete) await ValidateAsync(set, entry, change, fields, operation, cancellationToken);
+            if (operation != WriteOperation.Delete) await ValidateAsync(set, entry, change, fields, beforeValues, operation, cancellationToken);
 
             change.AllowSet = operation != WriteOperation.Delete;
             foreach (var handler in set.PreOperationHandlers)
                 await change.InvokeHandlerAsync(services.GetRequiredService(handler.HandlerType), cancellationToken);
             change.AllowSet = false;
 
-            var changes = Diff(entry, fields, operation);
+            var changes = Diff(entry, fields, operation, beforeValues);
+            change.Freeze(changes.Select(c => c.Field).ToList());
             var changesJson = JsonSerializer.Serialize(changes, ValueJson);
-            var recordId = ((IEntity)entry.Entity).Id;
             var now = clock.GetUtcNow().UtcDateTime;
             db.Audit.Add(new AuditEntry
             {
@@ -192,11 +202,15 @@ public sealed class RecordPipeline(
                 OccurredAtUtc = now, EntitySet = set.FullName, RecordId = recordId, Operation = operation.ToString(),
                 UserId = UserId, Changes = changesJson,
             });
-            await SaveAsync(set, recordId, cancellationToken);
+            await SaveAsync(cancellationToken);
 
             foreach (var handler in set.PostOperationHandlers)
                 await change.InvokeHandlerAsync(services.GetRequiredService(handler.HandlerType), cancellationToken);
-            if (db.ChangeTracker.HasChanges()) await SaveAsync(set, recordId, cancellationToken);
+            // whatever a post-operation handler wants written goes through IEntityStore (audited, versioned)
+            if (db.ChangeTracker.HasChanges())
+                throw new InvalidOperationException(
+                    $"A post-operation handler of {set.FullName} changed tracked records without IEntityStore; " +
+                    "change the record in a pre-operation handler, or write other records through IEntityStore.");
         }
         finally
         {
@@ -204,12 +218,13 @@ public sealed class RecordPipeline(
         }
     }
 
-    private async Task ValidateAsync(EntitySetDescriptor set, EntityEntry entry, IRecordChange change, IReadOnlyList<RecordField> fields, WriteOperation operation, CancellationToken cancellationToken)
+    private async Task ValidateAsync(EntitySetDescriptor set, EntityEntry entry, IRecordChange change, IReadOnlyList<RecordField> fields,
+        IReadOnlyDictionary<string, object?> beforeValues, WriteOperation operation, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, List<string>>();
         var toCheck = operation == WriteOperation.Create
             ? fields
-            : fields.Where(f => !Equal(RecordValues.Get(entry, f, original: true), RecordValues.Get(entry, f)));
+            : fields.Where(f => !Equal(beforeValues.GetValueOrDefault(f.Name), RecordValues.Get(entry, f)));
         FieldValidation.Check(entry, toCheck, errors);
         foreach (var registration in set.Validators)
         {
@@ -220,15 +235,19 @@ public sealed class RecordPipeline(
         if (errors.Count > 0) throw new RecordValidationException(errors.ToDictionary(e => e.Key, e => e.Value.ToArray()));
     }
 
-    private async Task SaveAsync(EntitySetDescriptor set, Guid id, CancellationToken cancellationToken)
+    private async Task SaveAsync(CancellationToken cancellationToken)
     {
         try
         {
             await db.SaveChangesAsync(cancellationToken);
         }
-        catch (DbUpdateConcurrencyException)
+        catch (DbUpdateConcurrencyException e) when (e.Entries.FirstOrDefault() is { Entity: IEntity record } stale)
         {
-            throw new ConcurrencyConflictException(set.FullName, id, (long)db.Entry(db.Find(set.ClrType, id) ?? new object()).Property(SystemFields.Version).OriginalValue!, null);
+            var set = sets.Get(stale.Metadata.ClrType);
+            var stored = await stale.GetDatabaseValuesAsync(cancellationToken);
+            if (stored is null) throw new RecordNotFoundException(set.FullName, record.Id);
+            throw new ConcurrencyConflictException(set.FullName, record.Id,
+                (long)stale.Property(SystemFields.Version).OriginalValue!, (long?)stored[SystemFields.Version]);
         }
     }
 
@@ -253,12 +272,12 @@ public sealed class RecordPipeline(
 
     private static bool HasChanges(EntityEntry entry) => entry.Properties.Any(p => p.IsModified);
 
-    internal static List<FieldChange> Diff(EntityEntry entry, IReadOnlyList<RecordField> fields, WriteOperation operation)
+    internal static List<FieldChange> Diff(EntityEntry entry, IReadOnlyList<RecordField> fields, WriteOperation operation, IReadOnlyDictionary<string, object?> beforeValues)
     {
         var changes = new List<FieldChange>();
         foreach (var field in fields.Where(f => f.Source != FieldSource.System))
         {
-            var before = operation == WriteOperation.Create ? null : RecordValues.Get(entry, field, original: true);
+            var before = beforeValues.GetValueOrDefault(field.Name);
             var after = operation == WriteOperation.Delete ? null : RecordValues.Get(entry, field);
             if (!Equal(before, after)) changes.Add(new FieldChange(field.Name, before, after));
         }

@@ -129,6 +129,18 @@ public sealed class CustomFieldTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_removed_field_can_only_come_back_with_its_old_type()
+    {
+        var field = await DefineAsync(new { entity = "customers.customers", name = "cf_code", type = "Text", displayName = new { en = "Code" } });
+        await _client.CreateAsync(Url, new { name = "A", cf_code = "abc" });
+        (await _client.DeleteAsync($"{Fields}/{field["id"]}")).EnsureSuccessStatusCode();
+
+        var asNumber = await _client.PostAsJsonAsync(Fields, new { entity = "customers.customers", name = "cf_code", type = "Integer", displayName = new { en = "Code" } });
+        Assert.Equal(HttpStatusCode.Conflict, asNumber.StatusCode);
+        Assert.Contains("was a Text field", (await asNumber.ObjectAsync())["detail"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task A_second_field_of_the_same_name_is_a_409()
     {
         await DefineAsync(new { entity = "customers.customers", name = "cf_code", type = "Text", displayName = new { en = "Code" } });

@@ -182,6 +182,25 @@ public sealed class EntitySetApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Null_for_a_field_that_cannot_be_empty_is_refused_not_defaulted()
+    {
+        var response = await _client.PostAsJsonAsync(Url, new { name = "Acme", tier = (string?)null });
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("cannot be empty", (await response.ObjectAsync())["errors"]!["tier"]![0]!.GetValue<string>());
+        var filter = await _client.GetAsync($"{Url}?filter={Uri.EscapeDataString("tier eq null")}");
+        Assert.Equal(HttpStatusCode.BadRequest, filter.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_bulk_create_repeating_an_id_is_refused()
+    {
+        var id = Guid.NewGuid();
+        var response = await _client.PostAsJsonAsync($"{Url}/bulk", new object[] { new { id, name = "One" }, new { id, name = "Two" } });
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("repeats the id of items[0]", (await response.ObjectAsync())["errors"]!["items[1].id"]![0]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task A_patch_that_changes_nothing_writes_nothing()
     {
         var id = (await _client.CreateAsync(Url, new { name = "Acme", region = "East" }))["id"]!.GetValue<Guid>();

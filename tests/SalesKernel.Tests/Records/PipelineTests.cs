@@ -85,12 +85,17 @@ public sealed class PipelineTests : IAsyncLifetime
         Assert.Equal("none -> 1000", changes["items"]![0]!["note"]!.GetValue<string>());
         Assert.Equal(2L, await _db.CountAsync("sk_audit")); // the customer and the credit change
 
+        (await _client.PatchAsync($"{Url}/{customer["id"]}", new { creditLimit = 1500m })).EnsureSuccessStatusCode();
+        var log = (await _client.GetObjectAsync("/api/credit/changes?sort=createdAt"))["items"]!.AsArray();
+        Assert.Equal([1000m, 1500m], log.Select(c => c!["limit"]!.GetValue<decimal>()));
+        Assert.StartsWith("1000", log[1]!["note"]!.GetValue<string>()); // the handler saw the value before the change
+
         var refused = await _client.PatchAsync($"{Url}/{customer["id"]}", new { creditLimit = 2000m, creditRating = "refuse" });
         Assert.Equal((HttpStatusCode)422, refused.StatusCode);
         Assert.Equal("credit.rating-refused", (await refused.ObjectAsync())["rule"]!.GetValue<string>());
-        Assert.Equal(1L, await _db.CountAsync("credit_creditchange")); // the second log row went with the refusal
-        Assert.Equal(2L, await _db.CountAsync("sk_audit"));
-        Assert.Equal(1000m, (await _client.GetObjectAsync($"{Url}/{customer["id"]}"))["creditLimit"]!.GetValue<decimal>());
+        Assert.Equal(2L, await _db.CountAsync("credit_creditchange")); // the third log row went with the refusal
+        Assert.Equal(4L, await _db.CountAsync("sk_audit"));
+        Assert.Equal(1500m, (await _client.GetObjectAsync($"{Url}/{customer["id"]}"))["creditLimit"]!.GetValue<decimal>());
     }
 
     [Fact]
