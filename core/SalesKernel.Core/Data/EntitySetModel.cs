@@ -19,6 +19,13 @@ internal static class EntitySetModel
         b.Property<string?>(SystemFields.CreatedBy).HasMaxLength(UserIdLength);
         b.Property<string?>(SystemFields.UpdatedBy).HasMaxLength(UserIdLength);
         b.Property<long>(SystemFields.Version).IsConcurrencyToken();
+        if (set.IsOwned)
+        {
+            b.Property<string?>(SystemFields.OwnerId).HasMaxLength(UserIdLength);
+            b.Property<string?>(SystemFields.TeamId).HasMaxLength(UserIdLength);
+            EnsureIndex(b.Metadata, SystemFields.OwnerId);
+            EnsureIndex(b.Metadata, SystemFields.TeamId);
+        }
         if (set.AllowsCustomFields)
         {
             var custom = b.Property<string?>(SystemFields.CustomFields);

@@ -31,6 +31,7 @@ internal static class MetadataApi
         Enum.GetValues<StandardEndpoints>().Where(e => e is not (StandardEndpoints.None or StandardEndpoints.All) && set.Definition.Endpoints.HasFlag(e))
             .Select(e => e.ToString()).ToList(),
         set.Definition.AllowsCustomFields,
+        set.Definition.IsOwned,
         set.Definition.DefaultSort,
         [.. set.Fields.Select(Describe), .. custom.Select(Describe)]);
 
@@ -43,7 +44,7 @@ public sealed record MetadataDocument(IReadOnlyList<EntitySetMetadata> EntitySet
 
 public sealed record EntitySetMetadata(
     string Name, string Plugin, string Route, LocalizedText DisplayName, LocalizedText PluralDisplayName,
-    IReadOnlyList<string> Endpoints, bool AllowsCustomFields, string? DefaultSort, IReadOnlyList<FieldMetadata> Fields);
+    IReadOnlyList<string> Endpoints, bool AllowsCustomFields, bool Owned, string? DefaultSort, IReadOnlyList<FieldMetadata> Fields);
 
 public sealed record FieldMetadata(
     string Name, string Type, string Source, string Owner, LocalizedText? DisplayName, bool Required, bool ReadOnly,

@@ -13,7 +13,7 @@ internal static class PluginContributionCheck
 {
     public static readonly IReadOnlySet<string> SystemFieldNames = new HashSet<string>
     {
-        "id", "createdAt", "updatedAt", "createdBy", "updatedBy", "version",
+        "id", "createdAt", "updatedAt", "createdBy", "updatedBy", "version", "ownerId", "teamId",
     };
 
     public static void Check(PluginCatalog catalog)

@@ -127,6 +127,8 @@ public sealed class EntitySetRegistry
             SystemFields.CreatedBy => ("createdBy", new("Created by", "创建人"), false),
             SystemFields.UpdatedBy => ("updatedBy", new("Updated by", "更新人"), false),
             SystemFields.Version => ("version", new("Version", "版本"), false),
+            SystemFields.OwnerId => ("ownerId", new("Owner", "负责人"), true),
+            SystemFields.TeamId => ("teamId", new("Team", "所属团队"), true),
             _ => null,
         };
         if (known is not { } k) return null;

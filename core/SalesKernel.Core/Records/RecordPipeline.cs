@@ -144,6 +144,7 @@ public sealed class RecordPipeline(
         entry.Property(SystemFields.CreatedBy).CurrentValue = UserId;
         entry.Property(SystemFields.UpdatedBy).CurrentValue = UserId;
         entry.Property(SystemFields.Version).CurrentValue = 1L;
+        if (set.Definition.IsOwned) entry.Property(SystemFields.OwnerId).CurrentValue = UserId;
         foreach (var (field, value) in values) RecordValues.Set(entry, field, value);
         await RunStagesAsync(set, entry, WriteOperation.Create, cancellationToken);
         return entry;

@@ -16,6 +16,7 @@ internal static class CustomerConfiguration
         .Field(c => c.Size, f => f.DisplayName(new("Size", "企业规模")).Filterable().Sortable())
         .Field(c => c.Region, f => f.DisplayName(new("Region", "区域")).Filterable().Sortable())
         .Field(c => c.Tier, f => f.DisplayName(new("Tier", "客户分层")).Filterable().Sortable())
+        .OwnedByUser()
         .DefaultSort("name");
 
     private static void Model(EntityTypeBuilder<Customer> b)

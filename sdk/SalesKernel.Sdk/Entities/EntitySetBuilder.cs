@@ -77,6 +77,17 @@ public sealed class EntitySetBuilder<TEntity> where TEntity : class, IEntity
         return this;
     }
 
+    /// <summary>
+    /// Records belong to a user and a team (<c>ownerId</c>, <c>teamId</c>): the creator owns a new
+    /// record. Record-level security (who sees and changes which records) works on these.
+    /// </summary>
+    /// <returns>This builder.</returns>
+    public EntitySetBuilder<TEntity> OwnedByUser()
+    {
+        Definition.IsOwned = true;
+        return this;
+    }
+
     /// <summary>Whether administrators may add custom fields to this set (they may by default).</summary>
     /// <param name="allowed">False to forbid.</param>
     /// <returns>This builder.</returns>
@@ -123,4 +134,6 @@ public sealed class EntitySetDefinition
     public string? DefaultSort { get; set; }
     /// <summary>Whether custom fields may be added.</summary>
     public bool AllowsCustomFields { get; set; } = true;
+    /// <summary>Whether records have an owner and a team; see <see cref="EntitySetBuilder{TEntity}.OwnedByUser"/>.</summary>
+    public bool IsOwned { get; set; }
 }

@@ -29,6 +29,10 @@ public static class SystemFields
     public const string UpdatedBy = "UpdatedBy";
     /// <summary>Increases with every change; the ETag of the record. Column and property <c>RowVersion</c>.</summary>
     public const string Version = "RowVersion";
+    /// <summary>The user owning the record, on owned sets. Column and property <c>OwnerId</c>.</summary>
+    public const string OwnerId = "OwnerId";
+    /// <summary>The team owning the record, on owned sets. Column and property <c>TeamId</c>.</summary>
+    public const string TeamId = "TeamId";
     /// <summary>The record's custom field values (JSON). Column and property <c>CustomFields</c>.</summary>
     public const string CustomFields = "CustomFields";
 }

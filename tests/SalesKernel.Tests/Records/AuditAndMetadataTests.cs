@@ -95,6 +95,9 @@ public sealed class AuditAndMetadataTests : IAsyncLifetime
         Assert.Equal("Money", fields["creditLimit"]!["type"]!.GetValue<string>());
         Assert.Equal("Custom", fields["cf_wechat"]!["source"]!.GetValue<string>());
         Assert.True(fields["version"]!["readOnly"]!.GetValue<bool>());
+        Assert.True(customers["owned"]!.GetValue<bool>());
+        Assert.True(fields["ownerId"]!["filterable"]!.GetValue<bool>());
+        Assert.False(sets["credit.changes"]!["owned"]!.GetValue<bool>());
         Assert.Equal(["List", "Get"], sets["credit.changes"]!["endpoints"]!.AsArray().Select(e => e!.GetValue<string>()));
         Assert.Equal("customers.customers", sets["credit.changes"]!["fields"]!.AsArray().First(f => f!["name"]!.GetValue<string>() == "customerId")!["referenceTo"]!.GetValue<string>());
         Assert.Contains(meta["permissions"]!.AsArray(), p => p!["name"]!.GetValue<string>() == "customers.customer.read");
