@@ -23,7 +23,8 @@ internal static class AuditApi
     {
         var take = limit ?? 50;
         if (take is < 1 or > 500) throw new QueryException("limit must be between 1 and 500");
-        var query = db.Audit.AsNoTracking();
+        var tenant = db.Caller.TenantId;
+        var query = db.Audit.AsNoTracking().Where(a => a.TenantId == tenant);
         if (!string.IsNullOrEmpty(entity)) query = query.Where(a => a.EntitySet == entity);
         if (recordId is { } id) query = query.Where(a => a.RecordId == id);
         if (!string.IsNullOrEmpty(userId)) query = query.Where(a => a.UserId == userId);

@@ -7,6 +7,8 @@ namespace SalesKernel.Core.Audit;
 public sealed class AuditEntry
 {
     public long Id { get; set; }
+    /// <summary>The tenant whose data changed.</summary>
+    public Guid? TenantId { get; set; }
     public DateTime AtUtc { get; set; }
     public string? UserId { get; set; }
     public string? ClientIp { get; set; }
@@ -25,8 +27,9 @@ public sealed class AuditEntry
         b.Property(a => a.ClientIp).HasMaxLength(64);
         b.Property(a => a.EntitySet).HasMaxLength(200).IsRequired();
         b.Property(a => a.Operation).HasMaxLength(16).IsRequired();
-        b.HasIndex(a => new { a.EntitySet, a.RecordId, a.Id });
-        b.HasIndex(a => new { a.UserId, a.Id });
-        b.HasIndex(a => a.AtUtc);
+        b.HasIndex(a => new { a.TenantId, a.Id });
+        b.HasIndex(a => new { a.TenantId, a.EntitySet, a.RecordId, a.Id });
+        b.HasIndex(a => new { a.TenantId, a.UserId, a.Id });
+        b.HasIndex(a => new { a.TenantId, a.AtUtc });
     }
 }

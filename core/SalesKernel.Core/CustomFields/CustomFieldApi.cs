@@ -33,7 +33,8 @@ internal static partial class CustomFieldApi
 
     private static async Task<IResult> ListAsync(KernelDbContext db, string? entity, CancellationToken ct)
     {
-        var query = db.CustomFieldDefinitions.AsNoTracking().Where(d => d.DeletedAtUtc == null);
+        var tenant = Tenant(db);
+        var query = db.CustomFieldDefinitions.AsNoTracking().Where(d => d.TenantId == tenant && d.DeletedAtUtc == null);
         if (!string.IsNullOrEmpty(entity)) query = query.Where(d => d.EntitySet == entity);
         var rows = await query.OrderBy(d => d.EntitySet).ThenBy(d => d.CreatedAtUtc).ToListAsync(ct);
         return Results.Ok(rows.Select(d => new CustomFieldResponse(d.Id, d.EntitySet, MetadataApi.Describe(CustomFieldRegistry.ToField(d)))));
@@ -42,6 +43,7 @@ internal static partial class CustomFieldApi
     private static async Task<IResult> CreateAsync(CustomFieldRequest request, KernelDbContext db, EntitySetRegistry sets,
         CustomFieldRegistry registry, TimeProvider clock, CancellationToken ct)
     {
+        var tenant = Tenant(db);
         var errors = new Dictionary<string, List<string>>();
         var set = request.Entity is null ? null : sets.Find(request.Entity);
         if (set is null) FieldValidation.Add(errors, "entity", $"must name an entity set: {string.Join(", ", sets.Sets.Select(s => s.FullName))}");
@@ -70,19 +72,19 @@ internal static partial class CustomFieldApi
         CustomFieldDefinition? removed = null;
         if (errors.Count == 0)
         {
-            var existing = await db.CustomFieldDefinitions.FirstOrDefaultAsync(d => d.EntitySet == set!.FullName && d.Name == request.Name, ct);
+            var existing = await db.CustomFieldDefinitions.FirstOrDefaultAsync(d => d.TenantId == tenant && d.EntitySet == set!.FullName && d.Name == request.Name, ct);
             if (set!.Fields.Any(f => f.Name == request.Name) || existing is { DeletedAtUtc: null })
                 return Results.Problem(statusCode: 409, title: "The field exists", detail: $"{set.FullName} already has a field named {request.Name}.");
             if (existing is not null && existing.Type != type.ToString())
                 return Results.Problem(statusCode: 409, title: "The name was used by another type",
                     detail: $"{request.Name} was a {existing.Type} field; its stored values are kept, so it can only come back as {existing.Type}.");
             removed = existing;
-            if (await db.CustomFieldDefinitions.CountAsync(d => d.EntitySet == set.FullName && d.DeletedAtUtc == null, ct) >= MaxFieldsPerSet)
+            if (await db.CustomFieldDefinitions.CountAsync(d => d.TenantId == tenant && d.EntitySet == set.FullName && d.DeletedAtUtc == null, ct) >= MaxFieldsPerSet)
                 FieldValidation.Add(errors, "entity", $"already has {MaxFieldsPerSet} custom fields");
         }
         if (errors.Count > 0) throw new RecordValidationException(errors.ToDictionary(e => e.Key, e => e.Value.ToArray()));
 
-        var definition = removed ?? new CustomFieldDefinition { Id = Guid.CreateVersion7(), EntitySet = set!.FullName, Name = request.Name! };
+        var definition = removed ?? new CustomFieldDefinition { Id = Guid.CreateVersion7(), TenantId = tenant, EntitySet = set!.FullName, Name = request.Name! };
         definition.Type = type.ToString();
         definition.DisplayNameEn = request.DisplayName!.En.Trim();
         definition.DisplayNameZhHans = request.DisplayName.ZhHans?.Trim();
@@ -104,12 +106,17 @@ internal static partial class CustomFieldApi
 
     private static async Task<IResult> DeleteAsync(Guid id, KernelDbContext db, CustomFieldRegistry registry, CancellationToken ct)
     {
-        var deleted = await db.CustomFieldDefinitions.Where(d => d.Id == id && d.DeletedAtUtc == null)
+        var tenant = Tenant(db);
+        var deleted = await db.CustomFieldDefinitions.Where(d => d.Id == id && d.TenantId == tenant && d.DeletedAtUtc == null)
             .ExecuteUpdateAsync(u => u.SetProperty(d => d.DeletedAtUtc, DateTime.UtcNow), ct);
         if (deleted == 0) return Results.Problem(statusCode: 404, title: "Custom field not found", detail: $"There is no custom field with id {id}.");
         await registry.ReloadAsync(ct);
         return Results.NoContent();
     }
+
+    /// <summary>Custom fields are a tenant's own: only a tenant's users define them.</summary>
+    private static Guid Tenant(KernelDbContext db) => db.Caller.TenantId
+        ?? throw new AccessDeniedException("Custom fields belong to a tenant; sign in as one of its users.");
 
     [GeneratedRegex("^cf_[a-z][a-zA-Z0-9]{0,39}$")]
     private static partial Regex NamePattern();

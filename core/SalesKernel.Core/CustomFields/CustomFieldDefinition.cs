@@ -7,6 +7,8 @@ namespace SalesKernel.Core.CustomFields;
 public sealed class CustomFieldDefinition
 {
     public Guid Id { get; set; }
+    /// <summary>Custom fields belong to one tenant.</summary>
+    public Guid TenantId { get; set; }
     public string EntitySet { get; set; } = "";
     /// <summary>The API name, always starting with <c>cf_</c>; also the key in the record's custom-field document.</summary>
     public string Name { get; set; } = "";
@@ -34,6 +36,6 @@ public sealed class CustomFieldDefinition
         b.Property(f => f.DisplayNameEn).HasMaxLength(200).IsRequired();
         b.Property(f => f.DisplayNameZhHans).HasMaxLength(200);
         b.Property(f => f.ReferenceTo).HasMaxLength(200);
-        b.HasIndex(f => new { f.EntitySet, f.Name }).IsUnique();
+        b.HasIndex(f => new { f.TenantId, f.EntitySet, f.Name }).IsUnique();
     }
 }

@@ -15,10 +15,11 @@ namespace SalesKernel.Core.CustomFields;
 public sealed class CustomFieldRegistry(IServiceScopeFactory scopes, TimeProvider clock)
 {
     public static readonly TimeSpan MaxAge = TimeSpan.FromSeconds(5);
-    private volatile Snapshot _snapshot = new(DateTimeOffset.MinValue, new Dictionary<string, IReadOnlyList<RecordField>>());
+    private volatile Snapshot _snapshot = new(DateTimeOffset.MinValue, new Dictionary<(Guid, string), IReadOnlyList<RecordField>>());
     private readonly SemaphoreSlim _gate = new(1, 1);
 
-    public IReadOnlyList<RecordField> For(string entitySet) => _snapshot.Fields.GetValueOrDefault(entitySet) ?? [];
+    public IReadOnlyList<RecordField> For(Guid? tenantId, string entitySet) =>
+        tenantId is { } t ? _snapshot.Fields.GetValueOrDefault((t, entitySet)) ?? [] : [];
 
     public async Task RefreshIfStaleAsync(CancellationToken cancellationToken)
     {
@@ -38,7 +39,7 @@ public sealed class CustomFieldRegistry(IServiceScopeFactory scopes, TimeProvide
             var db = scope.ServiceProvider.GetRequiredService<KernelDbContext>();
             var definitions = await db.CustomFieldDefinitions.AsNoTracking().Where(d => d.DeletedAtUtc == null)
                 .OrderBy(d => d.CreatedAtUtc).ThenBy(d => d.Name).ToListAsync(cancellationToken);
-            _snapshot = new Snapshot(loadedAt, definitions.GroupBy(d => d.EntitySet)
+            _snapshot = new Snapshot(loadedAt, definitions.GroupBy(d => (d.TenantId, d.EntitySet))
                 .ToDictionary(g => g.Key, g => (IReadOnlyList<RecordField>)g.Select(ToField).ToList()));
         }
         finally
@@ -87,5 +88,5 @@ public sealed class CustomFieldRegistry(IServiceScopeFactory scopes, TimeProvide
         _ => throw new NotSupportedException(type.ToString()),
     };
 
-    private sealed record Snapshot(DateTimeOffset LoadedAt, IReadOnlyDictionary<string, IReadOnlyList<RecordField>> Fields);
+    private sealed record Snapshot(DateTimeOffset LoadedAt, IReadOnlyDictionary<(Guid Tenant, string Set), IReadOnlyList<RecordField>> Fields);
 }

@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata;
 using SalesKernel.Sdk.Entities;
@@ -8,10 +9,21 @@ namespace SalesKernel.Core.Data;
 internal static class EntitySetModel
 {
     public const int UserIdLength = 64;
+    public const string TenantColumn = "TenantId";
+
+    /// <summary>Every query of the set sees only the current tenant's rows (EF Core reads the tenant from the context in use).</summary>
+    public static void AddTenantFilter(ModelBuilder modelBuilder, EntitySetDefinition set, KernelDbContext context)
+    {
+        var record = Expression.Parameter(set.ClrType, "r");
+        var tenant = Expression.Call(typeof(EF), nameof(EF.Property), [typeof(Guid)], record, Expression.Constant(TenantColumn));
+        var current = Expression.Property(Expression.Constant(context), nameof(KernelDbContext.CurrentTenantId));
+        modelBuilder.Entity(set.ClrType).HasQueryFilter(Expression.Lambda(Expression.Equal(tenant, current), record));
+    }
 
     public static void AddSystemFields(ModelBuilder modelBuilder, EntitySetDefinition set, string? jsonColumnType)
     {
         var b = modelBuilder.Entity(set.ClrType);
+        b.Property<Guid>(TenantColumn);
         b.HasKey(nameof(IEntity.Id));
         b.Property(nameof(IEntity.Id)).ValueGeneratedNever();
         b.Property<DateTime>(SystemFields.CreatedAt);
@@ -50,11 +62,17 @@ internal static class EntitySetModel
         }
     }
 
+    /// <summary>An index on (tenant, property): every query of a set is within one tenant.</summary>
     private static void EnsureIndex(IMutableEntityType entityType, string propertyName)
     {
         if (entityType.FindProperty(propertyName) is not { } property) return;
-        if (entityType.GetIndexes().Any(i => i.Properties[0] == property)) return;
-        if (entityType.FindPrimaryKey()?.Properties[0] == property) return;
-        entityType.AddIndex(property);
+        var tenant = entityType.FindProperty(TenantColumn);
+        if (tenant is null)
+        {
+            if (!entityType.GetIndexes().Any(i => i.Properties[0] == property)) entityType.AddIndex(property);
+            return;
+        }
+        if (entityType.GetIndexes().Any(i => i.Properties.Count > 1 && i.Properties[0] == tenant && i.Properties[1] == property)) return;
+        entityType.AddIndex([tenant, property]);
     }
 }

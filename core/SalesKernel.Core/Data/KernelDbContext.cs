@@ -7,6 +7,8 @@ using SalesKernel.Core.Audit;
 using SalesKernel.Core.CustomFields;
 using SalesKernel.Core.Outbox;
 using SalesKernel.Core.Plugins;
+using SalesKernel.Core.Security;
+using SalesKernel.Core.Tenancy;
 using SalesKernel.Core.Schema;
 
 namespace SalesKernel.Core.Data;
@@ -15,8 +17,13 @@ namespace SalesKernel.Core.Data;
 /// The one context of an installation. Its model is the kernel's own tables plus every entity the
 /// started plugins declared; each entity type is annotated with the plugin that owns its table.
 /// </summary>
-public sealed class KernelDbContext(DbContextOptions<KernelDbContext> options, PluginCatalog catalog) : DbContext(options)
+public sealed class KernelDbContext(DbContextOptions<KernelDbContext> options, PluginCatalog catalog, CallerContext caller) : DbContext(options)
 {
+    /// <summary>The tenant whose entity-set rows queries see; no tenant sees none.</summary>
+    public Guid CurrentTenantId => caller.TenantId ?? Guid.Empty;
+
+    internal CallerContext Caller => caller;
+
     public const string OwnerAnnotation = "SalesKernel:Owner";
     public const string KernelOwner = "kernel";
 
@@ -26,6 +33,9 @@ public sealed class KernelDbContext(DbContextOptions<KernelDbContext> options, P
     public DbSet<AuditEntry> Audit => Set<AuditEntry>();
     public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
     public DbSet<CustomFieldDefinition> CustomFieldDefinitions => Set<CustomFieldDefinition>();
+    public DbSet<Tenant> Tenants => Set<Tenant>();
+    public DbSet<TenantPlugin> TenantPlugins => Set<TenantPlugin>();
+    public DbSet<UserAccount> Users => Set<UserAccount>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -41,6 +51,9 @@ public sealed class KernelDbContext(DbContextOptions<KernelDbContext> options, P
         modelBuilder.Entity<AuditEntry>(AuditEntry.Configure);
         modelBuilder.Entity<OutboxMessage>(OutboxMessage.Configure);
         modelBuilder.Entity<CustomFieldDefinition>(CustomFieldDefinition.Configure);
+        modelBuilder.Entity<Tenant>(Tenant.Configure);
+        modelBuilder.Entity<TenantPlugin>(TenantPlugin.Configure);
+        modelBuilder.Entity<UserAccount>(UserAccount.Configure);
 
         foreach (var (plugin, entity) in Catalog.Entities)
         {
@@ -53,7 +66,11 @@ public sealed class KernelDbContext(DbContextOptions<KernelDbContext> options, P
 
         var jsonColumnType = Database.IsNpgsql() ? "jsonb" : null;
         JsonDocumentFunctions.Register(modelBuilder, Database.IsNpgsql(), this.GetService<IRelationalTypeMappingSource>());
-        foreach (var (_, set) in Catalog.EntitySets) EntitySetModel.AddSystemFields(modelBuilder, set, jsonColumnType);
+        foreach (var (_, set) in Catalog.EntitySets)
+        {
+            EntitySetModel.AddSystemFields(modelBuilder, set, jsonColumnType);
+            EntitySetModel.AddTenantFilter(modelBuilder, set, this);
+        }
         foreach (var (_, extension) in Catalog.Extensions) EntitySetModel.AddExtension(modelBuilder, extension);
     }
 

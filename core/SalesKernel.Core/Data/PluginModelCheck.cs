@@ -39,7 +39,7 @@ internal static class PluginModelCheck
     {
         try
         {
-            using var context = new KernelDbContext(options, catalog);
+            using var context = new KernelDbContext(options, catalog, Security.CallerContext.None);
             _ = context.Model;
             return null;
         }

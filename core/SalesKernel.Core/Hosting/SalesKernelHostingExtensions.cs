@@ -20,6 +20,14 @@ using SalesKernel.Core.Records;
 using SalesKernel.Core.Schema;
 using SalesKernel.Sdk.Entities;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Authentication.BearerToken;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.Options;
+using SalesKernel.Core.Security;
+using SalesKernel.Core.Tenancy;
+using SalesKernel.Sdk;
 
 namespace SalesKernel.Core.Hosting;
 
@@ -51,6 +59,7 @@ public static class SalesKernelHostingExtensions
         builder.Services.AddScoped<SchemaManager>();
 
         builder.Services.AddHttpContextAccessor();
+        AddSecurity(builder, dataPath);
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<OutboxSignal>();
         builder.Services.AddSingleton<CustomFieldRegistry>();
@@ -86,10 +95,17 @@ public static class SalesKernelHostingExtensions
             var db = scope.ServiceProvider.GetRequiredService<KernelDbContext>();
             PrepareDatabase(db);
             scope.ServiceProvider.GetRequiredService<SchemaManager>().Apply(catalog);
+            Bootstrap.EnsurePlatformAdmin(db, app.Services.GetRequiredService<IOptions<BootstrapOptions>>().Value,
+                app.Services.GetRequiredService<Passwords>(), app.Services.GetRequiredService<TimeProvider>(), logger);
         }
 
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseSecurityHeaders();
+        app.UseAuthentication();
+        app.UseTokenRevocation();
+        app.UseRateLimiter();
+        app.UseAuthorization();
 
         // endpoints first compile on a scratch route table, so a broken plugin fails alone
         foreach (var plugin in catalog.Loaded.ToList()) CheckPluginEndpoints(app, plugin, catalog, logger);
@@ -104,7 +120,11 @@ public static class SalesKernelHostingExtensions
         app.MapMetadataApi();
         app.MapAuditApi();
         app.MapCustomFieldApi();
-        app.MapHealthChecks("/health");
+        app.MapAuthApi();
+        app.MapTenantApi();
+        app.MapTenantPluginApi();
+        app.MapUserApi();
+        app.MapHealthChecks("/health").AllowAnonymous();
         return app;
     }
 
@@ -133,11 +153,18 @@ public static class SalesKernelHostingExtensions
     private static void MapPluginEndpoints(WebApplication app, PluginDescriptor plugin, EntitySetRegistry sets)
     {
         var group = app.MapGroup($"/api/{plugin.Id}").WithTags(plugin.Info.Name);
-        // A plugin that fails after its routes exist answers 503 with the reason instead of running.
-        group.AddEndpointFilter(async (context, next) => plugin.IsLoaded
-            ? await next(context)
-            : TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable,
-                title: $"Plugin '{plugin.Id}' is not available", detail: plugin.Reason));
+        group.AddEndpointFilter(async (context, next) =>
+        {
+            // A plugin that fails after its routes exist answers 503 with the reason instead of running.
+            if (!plugin.IsLoaded)
+                return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: $"Plugin '{plugin.Id}' is not available", detail: plugin.Reason);
+            // For a tenant that has not switched the plugin on, its endpoints do not exist.
+            var services = context.HttpContext.RequestServices;
+            if (services.GetRequiredService<CallerContext>().TenantId is { } tenant
+                && !(await services.GetRequiredService<TenantModules>().EnabledAsync(tenant, context.HttpContext.RequestAborted)).Contains(plugin.Id))
+                return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found");
+            return await next(context);
+        });
         foreach (var set in sets.Sets.Where(s => s.Plugin == plugin)) EntitySetEndpoints.Map(group, set);
         foreach (var map in plugin.Registration!.Endpoints) map(group);
     }
@@ -147,6 +174,43 @@ public static class SalesKernelHostingExtensions
         public IServiceProvider ServiceProvider { get; } = services;
         public ICollection<EndpointDataSource> DataSources { get; } = new List<EndpointDataSource>();
         public IApplicationBuilder CreateApplicationBuilder() => new ApplicationBuilder(ServiceProvider);
+    }
+
+    private static void AddSecurity(WebApplicationBuilder builder, string dataPath)
+    {
+        var services = builder.Services;
+        services.Configure<SecurityOptions>(builder.Configuration.GetSection(SecurityOptions.Section));
+        services.Configure<BootstrapOptions>(builder.Configuration.GetSection(BootstrapOptions.Section));
+        var security = builder.Configuration.GetSection(SecurityOptions.Section).Get<SecurityOptions>() ?? new SecurityOptions();
+
+        services.AddScoped(sp => new CallerContext(sp.GetService<IHttpContextAccessor>()));
+        services.AddScoped<ICallerContext>(sp => sp.GetRequiredService<CallerContext>());
+        services.AddSingleton<Passwords>();
+        services.AddSingleton<SecurityStamps>();
+        services.AddSingleton<TenantModules>();
+
+        // tokens are protected with the Data Protection key ring: kept in the data folder so they survive a restart
+        services.AddDataProtection().SetApplicationName("SalesKernel")
+            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataPath, "keys")));
+        services.AddAuthentication(BearerTokenDefaults.AuthenticationScheme).AddBearerToken(o =>
+        {
+            o.BearerTokenExpiration = TimeSpan.FromMinutes(security.AccessTokenMinutes);
+            o.RefreshTokenExpiration = TimeSpan.FromDays(security.RefreshTokenDays);
+        });
+        services.AddAuthorization(o =>
+        {
+            // every endpoint needs a signed-in caller unless it says AllowAnonymous
+            o.FallbackPolicy = new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build();
+            o.AddPolicy(TenantApi.PlatformAdminPolicy, p => p.RequireClaim(CallerContext.PlatformClaim, "true"));
+            o.AddPolicy(TenantPluginApi.TenantAdminPolicy, p => p.RequireClaim(AuthApi.TenantAdminClaim, "true"));
+        });
+        services.AddRateLimiter(o =>
+        {
+            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            o.AddPolicy(AuthApi.LoginRateLimit, context => RateLimitPartition.GetFixedWindowLimiter(
+                context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = security.SignInsPerMinute, Window = TimeSpan.FromMinutes(1) }));
+        });
     }
 
     private static void ConfigureDatabase(DbContextOptionsBuilder options, DatabaseOptions database, string dataPath)

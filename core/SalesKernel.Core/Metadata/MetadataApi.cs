@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Routing;
 using SalesKernel.Core.CustomFields;
 using SalesKernel.Core.Plugins;
 using SalesKernel.Core.Records;
+using SalesKernel.Core.Security;
 using SalesKernel.Sdk;
 using SalesKernel.Sdk.Entities;
 
@@ -13,11 +14,11 @@ namespace SalesKernel.Core.Metadata;
 internal static class MetadataApi
 {
     public static void MapMetadataApi(this IEndpointRouteBuilder app) =>
-        app.MapGet("/api/meta", async (EntitySetRegistry sets, CustomFieldRegistry custom, PluginCatalog catalog, CancellationToken ct) =>
+        app.MapGet("/api/meta", async (EntitySetRegistry sets, CustomFieldRegistry custom, PluginCatalog catalog, CallerContext caller, CancellationToken ct) =>
             {
                 await custom.RefreshIfStaleAsync(ct);
                 return Results.Ok(new MetadataDocument(
-                    sets.Sets.Select(s => Describe(s, custom.For(s.FullName))).ToList(),
+                    sets.Sets.Select(s => Describe(s, custom.For(caller.TenantId, s.FullName))).ToList(),
                     catalog.Permissions.Select(p => new PermissionSummary(p.FullName, p.DisplayName.En, p.DisplayName.ZhHans)).ToList()));
             })
             .WithTags("Kernel").WithName("GetMetadata").WithSummary("Entity sets, fields and permissions.");

@@ -4,6 +4,8 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using SalesKernel.Core.Data;
 using SalesKernel.Core.Records;
+using SalesKernel.Core.Security;
+using SalesKernel.Core.Tenancy;
 using SalesKernel.Sdk.Entities;
 
 namespace SalesKernel.Core.Outbox;
@@ -56,9 +58,14 @@ internal sealed class OutboxDispatcher(IServiceScopeFactory scopes, OutboxSignal
             var set = sets.Find(message.EntitySet);
             try
             {
-                foreach (var registration in set?.EventHandlers ?? [])
+                var enabled = message.TenantId is { } tenant
+                    ? await scope.ServiceProvider.GetRequiredService<TenantModules>().EnabledAsync(tenant, cancellationToken)
+                    : new HashSet<string>();
+                foreach (var registration in (set?.EventHandlers ?? []).Where(h => enabled.Contains(h.PluginId)))
                 {
                     using var handlerScope = scopes.CreateScope();
+                    // the handler acts for the tenant whose write it handles
+                    handlerScope.ServiceProvider.GetRequiredService<CallerContext>().ActAs(message.TenantId, message.UserId);
                     var handler = handlerScope.ServiceProvider.GetRequiredService(registration.HandlerType);
                     var method = typeof(IEntityEventHandler<>).MakeGenericType(registration.EntityType).GetMethod(nameof(IEntityEventHandler<IEntity>.HandleAsync))!;
                     var entityEvent = new EntityEvent(message.Id, message.EntitySet, message.RecordId, Enum.Parse<WriteOperation>(message.Operation),

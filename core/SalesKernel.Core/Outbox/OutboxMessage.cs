@@ -7,6 +7,8 @@ namespace SalesKernel.Core.Outbox;
 public sealed class OutboxMessage
 {
     public long Id { get; set; }
+    /// <summary>The tenant whose data changed.</summary>
+    public Guid? TenantId { get; set; }
     public DateTime OccurredAtUtc { get; set; }
     public string EntitySet { get; set; } = "";
     public Guid RecordId { get; set; }

@@ -63,7 +63,7 @@ public sealed class EntitySetRegistry
         foreach (var property in entityType.GetProperties())
         {
             var name = property.Name;
-            if (name == SystemFields.CustomFields) continue;
+            if (name is SystemFields.CustomFields or EntitySetModel.TenantColumn) continue;
             if (System(property) is { } system) { fields.Add(system); continue; }
             if (extensions.SelectMany(x => x.Fields.Select(f => (x, f))).FirstOrDefault(e => e.f.PropertyName == name) is { x: not null } ext)
             {

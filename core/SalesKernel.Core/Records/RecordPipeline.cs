@@ -9,6 +9,9 @@ using SalesKernel.Core.Audit;
 using SalesKernel.Core.CustomFields;
 using SalesKernel.Core.Data;
 using SalesKernel.Core.Outbox;
+using SalesKernel.Core.Security;
+using SalesKernel.Core.Tenancy;
+using SalesKernel.Sdk;
 using SalesKernel.Sdk.Entities;
 
 namespace SalesKernel.Core.Records;
@@ -26,6 +29,8 @@ public sealed class RecordPipeline(
     IServiceProvider services,
     IHttpContextAccessor http,
     OutboxSignal outbox,
+    CallerContext caller,
+    TenantModules modules,
     TimeProvider clock) : IEntityStore
 {
     /// <summary>How deeply handlers may nest writes inside writes before the kernel calls it a loop.</summary>
@@ -34,13 +39,28 @@ public sealed class RecordPipeline(
     public static readonly JsonSerializerOptions ValueJson = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
 
     private int _depth;
+    private IReadOnlySet<string> _enabled = new HashSet<string>();
 
     public KernelDbContext Db => db;
 
-    /// <summary>Every field of a set, custom fields included (call <see cref="PrepareAsync"/> first).</summary>
-    public IReadOnlyList<RecordField> FieldsOf(EntitySetDescriptor set) => [.. set.Fields, .. customFields.For(set.FullName)];
+    /// <summary>
+    /// Every field of a set the caller's tenant has: the set's own and system fields, extension fields
+    /// of plugins the tenant has switched on, its custom fields (call <see cref="PrepareAsync"/> first).
+    /// </summary>
+    public IReadOnlyList<RecordField> FieldsOf(EntitySetDescriptor set) =>
+        [.. set.Fields.Where(f => f.Source != FieldSource.Extension || _enabled.Contains(f.Owner)), .. customFields.For(caller.TenantId, set.FullName)];
 
-    public Task PrepareAsync(CancellationToken cancellationToken) => customFields.RefreshIfStaleAsync(cancellationToken);
+    /// <summary>Whether the caller's tenant has switched a plugin on (call <see cref="PrepareAsync"/> first).</summary>
+    public bool IsEnabled(string pluginId) => _enabled.Contains(pluginId);
+
+    /// <summary>Loads what the caller's tenant has (plugins, custom fields); entity-set records need a tenant.</summary>
+    public async Task PrepareAsync(CancellationToken cancellationToken)
+    {
+        var tenant = caller.TenantId
+            ?? throw new AccessDeniedException("Entity-set records belong to a tenant: sign in as one of its users.");
+        _enabled = await modules.EnabledAsync(tenant, cancellationToken);
+        await customFields.RefreshIfStaleAsync(cancellationToken);
+    }
 
     public async Task<EntityEntry> CreateAsync(EntitySetDescriptor set, object entity, IReadOnlyDictionary<RecordField, object?> values, CancellationToken cancellationToken)
     {
@@ -138,6 +158,7 @@ public sealed class RecordPipeline(
         if (record.Id == Guid.Empty) record.Id = Guid.CreateVersion7();
         var entry = db.Entry(entity);
         entry.State = EntityState.Added;
+        entry.Property(EntitySetModel.TenantColumn).CurrentValue = caller.TenantId!.Value;
         var now = clock.GetUtcNow().UtcDateTime;
         entry.Property(SystemFields.CreatedAt).CurrentValue = now;
         entry.Property(SystemFields.UpdatedAt).CurrentValue = now;
@@ -152,13 +173,45 @@ public sealed class RecordPipeline(
 
     private async Task<EntityEntry> FindTrackedAsync(EntitySetDescriptor set, Guid id, long? expectedVersion, CancellationToken cancellationToken)
     {
-        var entity = await db.FindAsync(set.ClrType, [id], cancellationToken) ?? throw new RecordNotFoundException(set.FullName, id);
+        // a query, not Find: the tenant filter applies, so another tenant's record is simply not found
+        var find = typeof(RecordPipeline).GetMethod(nameof(FindTrackedTypedAsync), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!
+            .MakeGenericMethod(set.ClrType);
+        var entity = await (Task<object?>)find.Invoke(this, [id, cancellationToken])! ?? throw new RecordNotFoundException(set.FullName, id);
         var entry = db.Entry(entity);
         var version = (long)entry.Property(SystemFields.Version).CurrentValue!;
         if (expectedVersion is { } expected && expected != version)
             throw new ConcurrencyConflictException(set.FullName, id, expected, version);
         return entry;
     }
+
+    private async Task<object?> FindTrackedTypedAsync<TEntity>(Guid id, CancellationToken cancellationToken) where TEntity : class, IEntity =>
+        await db.Set<TEntity>().FirstOrDefaultAsync(e => e.Id == id, cancellationToken);
+
+    /// <summary>Every reference the write sets must point at a record the caller's tenant has (404 otherwise).</summary>
+    private async Task CheckReferencesAsync(EntitySetDescriptor set, EntityEntry entry, IReadOnlyList<RecordField> fields,
+        IReadOnlyDictionary<string, object?> beforeValues, CancellationToken cancellationToken)
+    {
+        var targets = new List<(EntitySetDescriptor Target, Guid Id)>();
+        foreach (var field in fields.Where(f => f.Type == FieldType.Reference && f.ReferenceTo is not null))
+            if (RecordValues.Get(entry, field) is Guid id && !Equals(beforeValues.GetValueOrDefault(field.Name), id) && sets.Find(field.ReferenceTo!) is { } target)
+                targets.Add((target, id));
+        foreach (var fk in set.EntityType.GetForeignKeys())
+        {
+            if (sets.Sets.FirstOrDefault(s => s.ClrType == fk.PrincipalEntityType.ClrType) is not { } target || fk.Properties.Count != 1) continue;
+            var property = entry.Property(fk.Properties[0].Name);
+            if (property.CurrentValue is Guid id && (entry.State == EntityState.Added || !Equals(property.OriginalValue, id)))
+                targets.Add((target, id));
+        }
+        foreach (var (target, id) in targets.Distinct())
+        {
+            var exists = typeof(RecordPipeline).GetMethod(nameof(ExistsAsync), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!
+                .MakeGenericMethod(target.ClrType);
+            if (!await (Task<bool>)exists.Invoke(this, [id, cancellationToken])!) throw new RecordNotFoundException(target.FullName, id);
+        }
+    }
+
+    private Task<bool> ExistsAsync<TEntity>(Guid id, CancellationToken cancellationToken) where TEntity : class, IEntity =>
+        db.Set<TEntity>().AnyAsync(e => e.Id == id, cancellationToken);
 
     private async Task RunStagesAsync(EntitySetDescriptor set, EntityEntry entry, WriteOperation operation, CancellationToken cancellationToken)
     {
@@ -182,10 +235,14 @@ public sealed class RecordPipeline(
                 (Func<IReadOnlyCollection<string>>)(() => Diff(entry, fields, operation, beforeValues).Select(c => c.Field).ToList()),
                 _depth, UserId)!;
 
-            if (operation != WriteOperation.Delete) await ValidateAsync(set, entry, change, fields, beforeValues, operation, cancellationToken);
+            if (operation != WriteOperation.Delete)
+            {
+                await ValidateAsync(set, entry, change, fields, beforeValues, operation, cancellationToken);
+                await CheckReferencesAsync(set, entry, fields, beforeValues, cancellationToken);
+            }
 
             change.AllowSet = operation != WriteOperation.Delete;
-            foreach (var handler in set.PreOperationHandlers)
+            foreach (var handler in set.PreOperationHandlers.Where(h => _enabled.Contains(h.PluginId)))
                 await change.InvokeHandlerAsync(services.GetRequiredService(handler.HandlerType), cancellationToken);
             change.AllowSet = false;
 
@@ -195,17 +252,17 @@ public sealed class RecordPipeline(
             var now = clock.GetUtcNow().UtcDateTime;
             db.Audit.Add(new AuditEntry
             {
-                AtUtc = now, UserId = UserId, ClientIp = http.HttpContext?.Connection.RemoteIpAddress?.ToString(),
+                TenantId = caller.TenantId, AtUtc = now, UserId = UserId, ClientIp = http.HttpContext?.Connection.RemoteIpAddress?.ToString(),
                 EntitySet = set.FullName, RecordId = recordId, Operation = operation.ToString(), Changes = changesJson,
             });
             db.Outbox.Add(new OutboxMessage
             {
-                OccurredAtUtc = now, EntitySet = set.FullName, RecordId = recordId, Operation = operation.ToString(),
+                TenantId = caller.TenantId, OccurredAtUtc = now, EntitySet = set.FullName, RecordId = recordId, Operation = operation.ToString(),
                 UserId = UserId, Changes = changesJson,
             });
             await SaveAsync(cancellationToken);
 
-            foreach (var handler in set.PostOperationHandlers)
+            foreach (var handler in set.PostOperationHandlers.Where(h => _enabled.Contains(h.PluginId)))
                 await change.InvokeHandlerAsync(services.GetRequiredService(handler.HandlerType), cancellationToken);
             // whatever a post-operation handler wants written goes through IEntityStore (audited, versioned)
             if (db.ChangeTracker.HasChanges())
@@ -227,7 +284,7 @@ public sealed class RecordPipeline(
             ? fields
             : fields.Where(f => !Equal(beforeValues.GetValueOrDefault(f.Name), RecordValues.Get(entry, f)));
         FieldValidation.Check(entry, toCheck, errors);
-        foreach (var registration in set.Validators)
+        foreach (var registration in set.Validators.Where(v => _enabled.Contains(v.PluginId)))
         {
             var result = await change.ValidateAsync(services.GetRequiredService(registration.ValidatorType), cancellationToken);
             foreach (var failure in result.Errors)
@@ -288,7 +345,7 @@ public sealed class RecordPipeline(
     private static bool Equal(object? a, object? b) =>
         a is string[] x && b is string[] y ? x.SequenceEqual(y) : Equals(a, b);
 
-    private string? UserId => http.HttpContext?.User.FindFirst(ClaimTypes.NameIdentifier)?.Value;
+    private string? UserId => caller.UserId;
 }
 
 /// <summary>One field's value before and after a write, as audited and sent to event handlers.</summary>

@@ -50,9 +50,14 @@ public sealed class HostTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task An_unknown_route_is_a_404_problem()
+    public async Task An_unknown_route_is_a_404_problem_to_a_signed_in_caller_and_401_to_anyone_else()
     {
-        using var client = _host.CreateClient();
+        using var anonymous = _host.CreateClient();
+        var refused = await anonymous.GetAsync("/api/nothing-here");
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.Equal("application/problem+json", refused.Content.Headers.ContentType!.MediaType);
+
+        using var client = await _host.TenantClientAsync();
         var response = await client.GetAsync("/api/nothing-here");
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
@@ -61,7 +66,7 @@ public sealed class HostTests : IAsyncLifetime
     [Fact]
     public async Task An_exception_in_a_plugin_endpoint_is_a_500_problem_that_does_not_leak_its_message()
     {
-        using var client = _host.CreateClient();
+        using var client = await _host.TenantClientAsync();
         var response = await client.GetAsync("/api/schema-probe/explode");
         Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
@@ -78,7 +83,7 @@ public sealed class HostTests : IAsyncLifetime
     [Fact]
     public async Task Times_come_back_as_UTC()
     {
-        using var client = _host.CreateClient();
+        using var client = await _host.TenantClientAsync();
         (await client.PostAsJsonAsync("/api/customers/customers", new { name = "Acme" })).EnsureSuccessStatusCode();
         var page = await client.GetFromJsonAsync<JsonObject>("/api/customers/customers");
         Assert.EndsWith("Z", page!["items"]![0]!["createdAt"]!.GetValue<string>());

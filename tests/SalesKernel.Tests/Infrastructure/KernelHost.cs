@@ -1,5 +1,7 @@
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -12,6 +14,10 @@ namespace SalesKernel.Tests.Infrastructure;
 public sealed class KernelHost(PluginFolder plugins, TestDatabase database, IReadOnlyDictionary<string, string?>? settings = null)
     : WebApplicationFactory<Program>
 {
+    public const string PlatformEmail = "platform@tests.local";
+    public const string PlatformPassword = "Platform-Pass-2026";
+    public const string TenantPassword = "Tenant-Pass-2026";
+
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
 
     public TestDatabase Database { get; } = database;
@@ -23,13 +29,48 @@ public sealed class KernelHost(PluginFolder plugins, TestDatabase database, IRea
         builder.UseSetting("SalesKernel:DataPath", Database.DataPath);
         builder.UseSetting("SalesKernel:Database:Provider", Database.Provider);
         builder.UseSetting("SalesKernel:Database:ConnectionString", Database.ConnectionString);
+        builder.UseSetting("SalesKernel:Bootstrap:AdminEmail", PlatformEmail);
+        builder.UseSetting("SalesKernel:Bootstrap:AdminPassword", PlatformPassword);
+        builder.UseSetting("SalesKernel:Security:SignInsPerMinute", "100000");
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) builder.UseSetting(key, value);
         builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
     }
 
+    /// <summary>A client signed in with a bearer token.</summary>
+    public async Task<HttpClient> SignedInClientAsync(string email, string password)
+    {
+        var client = CreateClient();
+        var response = await client.PostAsJsonAsync("/api/auth/login", new { email, password });
+        if (!response.IsSuccessStatusCode)
+            throw new Xunit.Sdk.XunitException($"sign-in of {email} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        var token = (await response.Content.ReadFromJsonAsync<JsonObject>())!["accessToken"]!.GetValue<string>();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    public Task<HttpClient> PlatformClientAsync() => SignedInClientAsync(PlatformEmail, PlatformPassword);
+
+    /// <summary>
+    /// A client signed in as the administrator of tenant <paramref name="code"/>, which is created (with
+    /// every loaded plugin switched on) the first time it is asked for.
+    /// </summary>
+    public async Task<HttpClient> TenantClientAsync(string code = "acme")
+    {
+        using var platform = await PlatformClientAsync();
+        var created = await platform.PostAsJsonAsync("/api/tenants", new
+        {
+            code, name = $"{code} company", admin = new { email = TenantAdminEmail(code), password = TenantPassword },
+        });
+        if (!created.IsSuccessStatusCode && created.StatusCode != System.Net.HttpStatusCode.Conflict)
+            throw new Xunit.Sdk.XunitException($"creating tenant {code} answered {(int)created.StatusCode}: {await created.Content.ReadAsStringAsync()}");
+        return await SignedInClientAsync(TenantAdminEmail(code), TenantPassword);
+    }
+
+    public static string TenantAdminEmail(string code) => $"admin@{code}.test";
+
     public async Task<List<PluginSummary>> PluginsAsync()
     {
-        using var client = CreateClient();
+        using var client = await PlatformClientAsync();
         return (await client.GetFromJsonAsync<List<PluginSummary>>("/api/plugins", Json))!;
     }
 

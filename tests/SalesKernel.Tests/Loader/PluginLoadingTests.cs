@@ -30,7 +30,7 @@ public sealed class PluginLoadingTests : IDisposable
         Assert.All(plugins, p => Assert.Null(p.Reason));
         Assert.Equal("customers", Assert.Single(plugins[1].Dependencies).Id);
 
-        using var client = host.CreateClient();
+        using var client = await host.TenantClientAsync();
         (await client.PostAsJsonAsync("/api/customers/customers", new { name = "Acme" })).EnsureSuccessStatusCode();
         var counts = await client.GetFromJsonAsync<JsonArray>("/api/aa-notes/notes-per-customer");
         Assert.Equal("Acme", counts![0]!["name"]!.GetValue<string>());
@@ -46,7 +46,7 @@ public sealed class PluginLoadingTests : IDisposable
         Assert.Equal("Failed", probe.State);
         Assert.Equal("missing dependency 'customers' (^1.0.0)", probe.Reason);
         Assert.Equal("Loaded", (await host.PluginAsync("lib-v1")).State);
-        using var client = host.CreateClient();
+        using var client = await host.TenantClientAsync();
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/api/schema-probe/notes-per-customer")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health")).StatusCode);
     }
@@ -132,7 +132,7 @@ public sealed class PluginLoadingTests : IDisposable
         Assert.Equal("Failed", probe.State);
         Assert.StartsWith("its entity model is invalid:", probe.Reason);
         Assert.Contains("requires a primary key", probe.Reason);
-        using var client = host.CreateClient();
+        using var client = await host.TenantClientAsync();
         Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync("/api/customers/customers", new { name = "Acme" })).StatusCode);
         Assert.Empty(await _db.ColumnsAsync("schema_probe_note")); // no table was created for it
     }
@@ -150,7 +150,7 @@ public sealed class PluginLoadingTests : IDisposable
         Assert.StartsWith("its endpoints are invalid:", plugins["schema-probe"].Reason);
         Assert.Equal("Failed", plugins["lib-v1"].State);
         Assert.StartsWith("dependency 'schema-probe' is failed", plugins["lib-v1"].Reason);
-        using var client = host.CreateClient();
+        using var client = await host.TenantClientAsync();
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/customers/customers")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health")).StatusCode);
     }
@@ -162,7 +162,7 @@ public sealed class PluginLoadingTests : IDisposable
         Assert.Equal(3, typeof(Humanizer.StringHumanizeExtensions).Assembly.GetName().Version!.Major);
         _plugins.Add(PluginFolder.LibV1);
         await using var host = new KernelHost(_plugins, _db);
-        using var client = host.CreateClient();
+        using var client = await host.TenantClientAsync();
 
         var v1 = await client.GetFromJsonAsync<JsonObject>("/api/lib-v1/library");
         Assert.StartsWith("2.14.", v1!["assembly"]!.GetValue<string>());
@@ -173,7 +173,7 @@ public sealed class PluginLoadingTests : IDisposable
     {
         _plugins.Add(PluginFolder.LibV1).Add(PluginFolder.LibV2);
         await using var host = new KernelHost(_plugins, _db);
-        using var client = host.CreateClient();
+        using var client = await host.TenantClientAsync();
 
         var v1 = await client.GetFromJsonAsync<JsonObject>("/api/lib-v1/library");
         var v2 = await client.GetFromJsonAsync<JsonObject>("/api/lib-v2/library");
@@ -203,7 +203,7 @@ public sealed class PluginLoadingTests : IDisposable
         await using var host = new KernelHost(_plugins, _db, new Dictionary<string, string?> { ["SalesKernel:Plugins:Disabled:0"] = "lib-v1" });
 
         Assert.Equal("Disabled", (await host.PluginAsync("lib-v1")).State);
-        using var client = host.CreateClient();
+        using var client = await host.TenantClientAsync();
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/api/lib-v1/library")).StatusCode);
     }
 

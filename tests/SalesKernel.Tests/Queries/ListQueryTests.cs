@@ -16,7 +16,7 @@ public sealed class CustomerListFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _host = new KernelHost(_plugins, _db);
-        Client = _host.CreateClient();
+        Client = await _host.TenantClientAsync();
         var rows = new (string Name, string? Region, string? Industry, string Tier, string? Size)[]
         {
             ("Alpha Trading", "East", "Trading", "Key", "Large"),
@@ -169,11 +169,10 @@ public sealed class ListQueryCostTests : IAsyncLifetime
     private KernelHost _host = null!;
     private HttpClient _client = null!;
 
-    public Task InitializeAsync()
+    public async Task InitializeAsync()
     {
         _host = new KernelHost(_plugins, _db);
-        _client = _host.CreateClient();
-        return Task.CompletedTask;
+        _client = await _host.TenantClientAsync();
     }
 
     public async Task DisposeAsync()

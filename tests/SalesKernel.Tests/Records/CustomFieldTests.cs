@@ -15,11 +15,10 @@ public sealed class CustomFieldTests : IAsyncLifetime
     private KernelHost _host = null!;
     private HttpClient _client = null!;
 
-    public Task InitializeAsync()
+    public async Task InitializeAsync()
     {
         _host = new KernelHost(_plugins, _db);
-        _client = _host.CreateClient();
-        return Task.CompletedTask;
+        _client = await _host.TenantClientAsync();
     }
 
     public async Task DisposeAsync()

@@ -22,13 +22,13 @@ public sealed class ExtensionLifecycleTests : IDisposable
         Guid id;
         await using (var host = new KernelHost(_plugins, _db))
         {
-            using var client = host.CreateClient();
+            using var client = await host.TenantClientAsync();
             id = (await client.CreateAsync(Url, new { name = "Acme", creditLimit = 1234.5m }))["id"]!.GetValue<Guid>();
         }
 
         await using (var host = new KernelHost(_plugins, _db, new Dictionary<string, string?> { ["SalesKernel:Plugins:Disabled:0"] = "credit" }))
         {
-            using var client = host.CreateClient();
+            using var client = await host.TenantClientAsync();
             var record = await client.GetObjectAsync($"{Url}/{id}");
             Assert.False(record.ContainsKey("creditLimit"));
             var meta = await client.GetObjectAsync("/api/meta");
@@ -42,7 +42,7 @@ public sealed class ExtensionLifecycleTests : IDisposable
 
         await using (var host = new KernelHost(_plugins, _db))
         {
-            using var client = host.CreateClient();
+            using var client = await host.TenantClientAsync();
             var record = await client.GetObjectAsync($"{Url}/{id}");
             Assert.Equal(1234.5m, record["creditLimit"]!.GetValue<decimal>());
             Assert.Equal("East", record["region"]!.GetValue<string>());

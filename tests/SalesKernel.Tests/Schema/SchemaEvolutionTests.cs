@@ -40,7 +40,7 @@ public sealed class SchemaEvolutionTests : IDisposable
     {
         await using (var host = new KernelHost(_plugins, _db))
         {
-            using var client = host.CreateClient();
+            using var client = await host.TenantClientAsync();
             var customer = await (await client.PostAsJsonAsync("/api/customers/customers", new { name = "Acme" }))
                 .Content.ReadFromJsonAsync<CustomerRow>();
             (await client.PostAsJsonAsync("/api/schema-probe/notes", new { customerId = customer!.Id, title = "first call" })).EnsureSuccessStatusCode();
@@ -66,7 +66,7 @@ public sealed class SchemaEvolutionTests : IDisposable
     {
         await using (var host = new KernelHost(_plugins, _db))
         {
-            using var client = host.CreateClient();
+            using var client = await host.TenantClientAsync();
             (await client.PostAsJsonAsync("/api/schema-probe/notes", new { title = "keep me" })).EnsureSuccessStatusCode();
         }
 
@@ -78,7 +78,7 @@ public sealed class SchemaEvolutionTests : IDisposable
             Assert.Equal("schema change to 2.0.0 refused: it would drop column Title of table schema_probe_note. " +
                 "Add 'schema-probe' to SalesKernel:Database:AllowDestructiveChanges to allow the data loss", probe.Reason);
             Assert.Equal("Loaded", (await host.PluginAsync("customers")).State);
-            using var client = host.CreateClient();
+            using var client = await host.TenantClientAsync();
             Assert.Equal(System.Net.HttpStatusCode.NotFound, (await client.GetAsync("/api/schema-probe/notes-per-customer")).StatusCode);
         }
 
@@ -140,7 +140,7 @@ public sealed class SchemaEvolutionTests : IDisposable
 
         Assert.Equal(3L, await _db.CountAsync("sk_schema_history"));
         await using var client = new KernelHost(_plugins, _db, Variant("facets"));
-        using var http = client.CreateClient();
+        using var http = await client.TenantClientAsync();
         var empty = await http.PostAsJsonAsync("/api/schema-probe/notes", new { title = "" });
         Assert.Equal((System.Net.HttpStatusCode)422, empty.StatusCode); // the database's check refused it
         Assert.Equal(0L, await _db.CountAsync(NotesTable));

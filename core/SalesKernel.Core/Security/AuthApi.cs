@@ -1,0 +1,124 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication.BearerToken;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using SalesKernel.Core.Data;
+using SalesKernel.Core.Records;
+using SalesKernel.Sdk.Entities;
+
+namespace SalesKernel.Core.Security;
+
+/// <summary>
+/// <c>/api/auth</c>: sign in with email and password for a bearer token and a refresh token; refresh;
+/// change one's password (which revokes every token issued before). Failed sign-ins lock the
+/// account after a few tries; sign-ins are rate-limited per client address.
+/// </summary>
+internal static class AuthApi
+{
+    public const string TenantAdminClaim = "sk:tenant-admin";
+    public const string LoginRateLimit = "sign-in";
+
+    public static void MapAuthApi(this IEndpointRouteBuilder app)
+    {
+        var auth = app.MapGroup("/api/auth").WithTags("Authentication");
+        auth.MapPost("/login", LoginAsync).AllowAnonymous().RequireRateLimiting(LoginRateLimit)
+            .WithName("SignIn").WithSummary("Exchange email and password for an access token and a refresh token.")
+            .Produces<AccessTokenResponse>().ProducesProblem(401).ProducesProblem(429);
+        auth.MapPost("/refresh", RefreshAsync).AllowAnonymous().RequireRateLimiting(LoginRateLimit)
+            .WithName("RefreshToken").WithSummary("Exchange a refresh token for a new access token.")
+            .Produces<AccessTokenResponse>().ProducesProblem(401);
+        auth.MapGet("/me", (ClaimsPrincipal user) => TypedResults.Ok(new CurrentUser(
+                user.FindFirstValue(ClaimTypes.NameIdentifier)!, user.FindFirstValue(ClaimTypes.Name),
+                user.FindFirstValue(CallerContext.TenantClaim), user.HasClaim(CallerContext.PlatformClaim, "true"), user.HasClaim(TenantAdminClaim, "true"))))
+            .WithName("CurrentUser").WithSummary("Who the token belongs to.");
+        auth.MapPost("/password", ChangePasswordAsync)
+            .WithName("ChangePassword").WithSummary("Change one's password; every token issued before stops working.")
+            .Produces(204).ProducesValidationProblem();
+    }
+
+    private static async Task<IResult> LoginAsync(SignInRequest request, KernelDbContext db, Passwords passwords,
+        IOptions<SecurityOptions> options, TimeProvider clock, CancellationToken ct)
+    {
+        var email = request.Email?.Trim().ToLowerInvariant() ?? "";
+        var user = await db.Users.FirstOrDefaultAsync(u => u.Email == email, ct);
+        var now = clock.GetUtcNow().UtcDateTime;
+        if (user is { LockedUntilUtc: { } until } && until > now)
+        {
+            passwords.Verify(null, request.Password ?? ""); // the same work as any attempt
+            return Refused($"The account is locked after repeated failed sign-ins; try again after {until:u}.");
+        }
+        if (!passwords.Verify(user, request.Password ?? ""))
+        {
+            if (user is not null)
+            {
+                user.FailedSignIns++;
+                if (user.FailedSignIns >= options.Value.MaxFailedSignIns)
+                {
+                    user.FailedSignIns = 0;
+                    user.LockedUntilUtc = now.AddMinutes(options.Value.LockoutMinutes);
+                }
+                await db.SaveChangesAsync(ct);
+            }
+            return Refused("The email or the password is wrong.");
+        }
+        if (!user!.IsActive || user.TenantId is { } tenant && !await db.Tenants.AnyAsync(t => t.Id == tenant && t.IsActive, ct))
+            return Refused("The account is disabled.");
+        user.FailedSignIns = 0;
+        user.LockedUntilUtc = null;
+        await db.SaveChangesAsync(ct);
+        return TypedResults.SignIn(Principal(user), authenticationScheme: BearerTokenDefaults.AuthenticationScheme);
+    }
+
+    private static async Task<IResult> RefreshAsync(RefreshRequest request, KernelDbContext db, IOptionsMonitor<BearerTokenOptions> bearer,
+        TimeProvider clock, CancellationToken ct)
+    {
+        var ticket = bearer.Get(BearerTokenDefaults.AuthenticationScheme).RefreshTokenProtector.Unprotect(request.RefreshToken);
+        if (ticket?.Properties.ExpiresUtc is not { } expires || clock.GetUtcNow() >= expires
+            || !Guid.TryParse(ticket.Principal.FindFirstValue(ClaimTypes.NameIdentifier), out var userId))
+            return Refused("The refresh token is not valid or has expired; sign in again.");
+        var user = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == userId, ct);
+        if (user is not { IsActive: true } || user.SecurityStamp != ticket.Principal.FindFirstValue(CallerContext.StampClaim))
+            return Refused("The refresh token was revoked; sign in again.");
+        return TypedResults.SignIn(Principal(user), authenticationScheme: BearerTokenDefaults.AuthenticationScheme);
+    }
+
+    private static async Task<IResult> ChangePasswordAsync(ChangePasswordRequest request, ClaimsPrincipal principal, KernelDbContext db,
+        Passwords passwords, SecurityStamps stamps, CancellationToken ct)
+    {
+        var id = Guid.Parse(principal.FindFirstValue(ClaimTypes.NameIdentifier)!);
+        var user = await db.Users.FirstAsync(u => u.Id == id, ct);
+        var errors = new Dictionary<string, List<string>>();
+        if (!passwords.Verify(user, request.CurrentPassword ?? "")) FieldValidation.Add(errors, "currentPassword", "is wrong");
+        if (Passwords.Weakness(request.NewPassword) is { } weakness) FieldValidation.Add(errors, "newPassword", weakness);
+        if (errors.Count > 0) throw new RecordValidationException(errors.ToDictionary(e => e.Key, e => e.Value.ToArray()));
+        user.PasswordHash = passwords.Hash(request.NewPassword!);
+        user.SecurityStamp = Passwords.NewStamp();
+        await db.SaveChangesAsync(ct);
+        stamps.Invalidate(user.Id);
+        return TypedResults.NoContent();
+    }
+
+    public static ClaimsPrincipal Principal(UserAccount user)
+    {
+        var claims = new List<Claim>
+        {
+            new(ClaimTypes.NameIdentifier, user.Id.ToString()),
+            new(ClaimTypes.Name, user.Email),
+            new(CallerContext.StampClaim, user.SecurityStamp),
+        };
+        claims.Add(user.TenantId is { } tenant ? new Claim(CallerContext.TenantClaim, tenant.ToString()) : new Claim(CallerContext.PlatformClaim, "true"));
+        if (user.IsTenantAdmin) claims.Add(new Claim(TenantAdminClaim, "true"));
+        return new ClaimsPrincipal(new ClaimsIdentity(claims, BearerTokenDefaults.AuthenticationScheme));
+    }
+
+    private static IResult Refused(string detail) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Sign-in refused", detail: detail);
+}
+
+public sealed record SignInRequest(string? Email, string? Password);
+public sealed record RefreshRequest(string RefreshToken);
+public sealed record ChangePasswordRequest(string? CurrentPassword, string? NewPassword);
+public sealed record CurrentUser(string Id, string? Email, string? TenantId, bool IsPlatformAdmin, bool IsTenantAdmin);

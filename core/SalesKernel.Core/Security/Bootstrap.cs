@@ -1,0 +1,44 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using SalesKernel.Core.Data;
+
+namespace SalesKernel.Core.Security;
+
+/// <summary>
+/// The first platform administrator: created on the first start from <c>SalesKernel:Bootstrap</c>,
+/// or with a random one-time password written once to the console (never to the log). There is no
+/// fixed default password.
+/// </summary>
+internal static class Bootstrap
+{
+    public static void EnsurePlatformAdmin(KernelDbContext db, BootstrapOptions options, Passwords passwords, TimeProvider clock, ILogger logger)
+    {
+        if (db.Users.Any(u => u.TenantId == null)) return;
+        var email = options.AdminEmail.Trim().ToLowerInvariant();
+        var password = options.AdminPassword;
+        var generated = string.IsNullOrEmpty(password);
+        if (generated) password = Passwords.Generate();
+        else if (Passwords.Weakness(password) is { } weakness)
+            throw new InvalidOperationException($"SalesKernel:Bootstrap:AdminPassword {weakness}.");
+
+        db.Users.Add(new UserAccount
+        {
+            Id = Guid.CreateVersion7(), Email = email, DisplayName = "Platform administrator",
+            PasswordHash = passwords.Hash(password!), SecurityStamp = Passwords.NewStamp(), CreatedAtUtc = clock.GetUtcNow().UtcDateTime,
+        });
+        db.SaveChanges();
+        logger.LogWarning("Created the platform administrator {Email}{How}", email,
+            generated ? "; its one-time password is printed on the console once — sign in and change it" : " with the configured password");
+        if (generated)
+            Console.WriteLine($"""
+
+                ==================================================================
+                 SalesKernel platform administrator (shown once, not logged)
+                   email:    {email}
+                   password: {password}
+                 Sign in at POST /api/auth/login and change it: POST /api/auth/password
+                ==================================================================
+
+                """);
+    }
+}

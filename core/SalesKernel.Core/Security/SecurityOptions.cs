@@ -1,0 +1,30 @@
+namespace SalesKernel.Core.Security;
+
+/// <summary>Bound from <c>SalesKernel:Security</c>.</summary>
+public sealed class SecurityOptions
+{
+    public const string Section = "SalesKernel:Security";
+
+    /// <summary>How long an access token is good for.</summary>
+    public int AccessTokenMinutes { get; set; } = 60;
+    /// <summary>How long a refresh token is good for.</summary>
+    public int RefreshTokenDays { get; set; } = 14;
+    /// <summary>Failed sign-ins in a row that lock an account.</summary>
+    public int MaxFailedSignIns { get; set; } = 5;
+    /// <summary>How long a locked account stays locked.</summary>
+    public int LockoutMinutes { get; set; } = 15;
+    /// <summary>Sign-in attempts allowed per client address per minute.</summary>
+    public int SignInsPerMinute { get; set; } = 10;
+    /// <summary>How long a host trusts its cached copy of a user's security stamp (revocation delay on other hosts).</summary>
+    public int StampCacheSeconds { get; set; } = 10;
+}
+
+/// <summary>Bound from <c>SalesKernel:Bootstrap</c>: the first platform administrator.</summary>
+public sealed class BootstrapOptions
+{
+    public const string Section = "SalesKernel:Bootstrap";
+
+    public string AdminEmail { get; set; } = "admin@saleskernel.local";
+    /// <summary>When empty, a random one-time password is generated and printed once on the console.</summary>
+    public string? AdminPassword { get; set; }
+}

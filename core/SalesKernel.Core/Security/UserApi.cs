@@ -1,0 +1,70 @@
+using System.Net.Mail;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
+using SalesKernel.Core.Data;
+using SalesKernel.Core.Records;
+using SalesKernel.Core.Tenancy;
+using SalesKernel.Sdk.Entities;
+
+namespace SalesKernel.Core.Security;
+
+/// <summary><c>/api/users</c> (tenant administrators): the users of the caller's tenant.</summary>
+internal static class UserApi
+{
+    public static void MapUserApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/users").WithTags("Tenant").RequireAuthorization(TenantPluginApi.TenantAdminPolicy);
+        group.MapGet("/", async (CallerContext caller, KernelDbContext db, CancellationToken ct) =>
+                TypedResults.Ok(await db.Users.AsNoTracking().Where(u => u.TenantId == caller.TenantId).OrderBy(u => u.Email)
+                    .Select(u => new UserResponse(u.Id, u.Email, u.DisplayName, u.IsActive, u.IsTenantAdmin, u.LockedUntilUtc)).ToListAsync(ct)))
+            .WithName("ListUsers");
+        group.MapPost("/", CreateAsync).WithName("CreateUser").Produces<UserResponse>(201).ProducesValidationProblem().ProducesProblem(409);
+        group.MapPost("/{id:guid}/disable", (Guid id, CallerContext caller, KernelDbContext db, SecurityStamps stamps, CancellationToken ct) =>
+                SetActiveAsync(id, false, caller, db, stamps, ct))
+            .WithName("DisableUser").WithSummary("Disable a user; every token of theirs stops working.");
+        group.MapPost("/{id:guid}/enable", (Guid id, CallerContext caller, KernelDbContext db, SecurityStamps stamps, CancellationToken ct) =>
+                SetActiveAsync(id, true, caller, db, stamps, ct))
+            .WithName("EnableUser");
+    }
+
+    public static bool IsEmail(string text) => text.Length <= 254 && MailAddress.TryCreate(text, out var address) && address.Address == text;
+
+    private static async Task<IResult> CreateAsync(NewUserRequest request, CallerContext caller, KernelDbContext db, Passwords passwords,
+        TimeProvider clock, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, List<string>>();
+        var email = request.Email?.Trim().ToLowerInvariant();
+        if (email is null || !IsEmail(email)) FieldValidation.Add(errors, "email", "must be an email address");
+        if (Passwords.Weakness(request.Password) is { } weakness) FieldValidation.Add(errors, "password", weakness);
+        if (request.DisplayName?.Length > 200) FieldValidation.Add(errors, "displayName", "must be at most 200 characters");
+        if (errors.Count > 0) throw new RecordValidationException(errors.ToDictionary(e => e.Key, e => e.Value.ToArray()));
+        if (await db.Users.AnyAsync(u => u.Email == email, ct))
+            return TypedResults.Problem(statusCode: 409, title: "The email is taken", detail: $"A user with email {email} exists.");
+        var user = new UserAccount
+        {
+            Id = Guid.CreateVersion7(), TenantId = caller.TenantId, Email = email!,
+            DisplayName = request.DisplayName?.Trim() is { Length: > 0 } name ? name : email!,
+            PasswordHash = passwords.Hash(request.Password!), SecurityStamp = Passwords.NewStamp(),
+            IsTenantAdmin = request.IsTenantAdmin, CreatedAtUtc = clock.GetUtcNow().UtcDateTime,
+        };
+        db.Users.Add(user);
+        await db.SaveChangesAsync(ct);
+        return TypedResults.Created($"/api/users/{user.Id}", new UserResponse(user.Id, user.Email, user.DisplayName, true, user.IsTenantAdmin, null));
+    }
+
+    private static async Task<IResult> SetActiveAsync(Guid id, bool active, CallerContext caller, KernelDbContext db, SecurityStamps stamps, CancellationToken ct)
+    {
+        var user = await db.Users.FirstOrDefaultAsync(u => u.Id == id && u.TenantId == caller.TenantId, ct);
+        if (user is null) return TypedResults.Problem(statusCode: 404, title: "User not found", detail: $"There is no user with id {id}.");
+        user.IsActive = active;
+        user.SecurityStamp = Passwords.NewStamp();
+        await db.SaveChangesAsync(ct);
+        stamps.Invalidate(id);
+        return TypedResults.NoContent();
+    }
+}
+
+public sealed record NewUserRequest(string? Email, string? DisplayName, string? Password, bool IsTenantAdmin = false);
+public sealed record UserResponse(Guid Id, string Email, string DisplayName, bool IsActive, bool IsTenantAdmin, DateTime? LockedUntilUtc);

@@ -1,0 +1,40 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace SalesKernel.Core.Tenancy;
+
+/// <summary>A company using the installation; its data is invisible to every other tenant.</summary>
+public sealed class Tenant
+{
+    public Guid Id { get; set; }
+    /// <summary>Short unique code, lower case: <c>acme</c>.</summary>
+    public string Code { get; set; } = "";
+    public string Name { get; set; } = "";
+    public bool IsActive { get; set; } = true;
+    public DateTime CreatedAtUtc { get; set; }
+
+    internal static void Configure(EntityTypeBuilder<Tenant> b)
+    {
+        b.ToTable("sk_tenant");
+        b.HasKey(t => t.Id);
+        b.Property(t => t.Code).HasMaxLength(40).IsRequired();
+        b.Property(t => t.Name).HasMaxLength(200).IsRequired();
+        b.HasIndex(t => t.Code).IsUnique();
+    }
+}
+
+/// <summary>Whether a plugin is switched on for a tenant.</summary>
+public sealed class TenantPlugin
+{
+    public Guid TenantId { get; set; }
+    public string PluginId { get; set; } = "";
+    public bool Enabled { get; set; }
+    public DateTime ChangedAtUtc { get; set; }
+
+    internal static void Configure(EntityTypeBuilder<TenantPlugin> b)
+    {
+        b.ToTable("sk_tenant_plugin");
+        b.HasKey(p => new { p.TenantId, p.PluginId });
+        b.Property(p => p.PluginId).HasMaxLength(100);
+    }
+}
