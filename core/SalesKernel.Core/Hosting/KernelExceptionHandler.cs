@@ -5,6 +5,7 @@ using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using SalesKernel.Core.Queries;
+using SalesKernel.Sdk;
 using SalesKernel.Sdk.Entities;
 
 namespace SalesKernel.Core.Hosting;
@@ -25,6 +26,7 @@ internal sealed class KernelExceptionHandler(IProblemDetailsService problems) : 
                 Status = 400, Title = "One or more fields are invalid",
             },
             QueryException q => new ProblemDetails { Status = 400, Title = "The query is not valid", Detail = q.Message },
+            AccessDeniedException a => new ProblemDetails { Status = 403, Title = "Not allowed", Detail = a.Message },
             RecordNotFoundException n => new ProblemDetails { Status = 404, Title = "Record not found", Detail = n.Message },
             ConcurrencyConflictException c => new ProblemDetails { Status = 412, Title = "The record was changed by someone else", Detail = c.Message },
             RuleViolationException r => new ProblemDetails
