@@ -36,6 +36,12 @@ public sealed class KernelDbContext(DbContextOptions<KernelDbContext> options, P
     public DbSet<Tenant> Tenants => Set<Tenant>();
     public DbSet<TenantPlugin> TenantPlugins => Set<TenantPlugin>();
     public DbSet<UserAccount> Users => Set<UserAccount>();
+    public DbSet<Team> Teams => Set<Team>();
+    public DbSet<Role> Roles => Set<Role>();
+    public DbSet<RoleGrant> RoleGrants => Set<RoleGrant>();
+    public DbSet<UserRole> UserRoles => Set<UserRole>();
+    public DbSet<FieldRule> FieldRules => Set<FieldRule>();
+    public DbSet<RecordShare> Shares => Set<RecordShare>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -54,6 +60,12 @@ public sealed class KernelDbContext(DbContextOptions<KernelDbContext> options, P
         modelBuilder.Entity<Tenant>(Tenant.Configure);
         modelBuilder.Entity<TenantPlugin>(TenantPlugin.Configure);
         modelBuilder.Entity<UserAccount>(UserAccount.Configure);
+        modelBuilder.Entity<Team>(Team.Configure);
+        modelBuilder.Entity<Role>(Role.Configure);
+        modelBuilder.Entity<RoleGrant>(RoleGrant.Configure);
+        modelBuilder.Entity<UserRole>(UserRole.Configure);
+        modelBuilder.Entity<FieldRule>(FieldRule.Configure);
+        modelBuilder.Entity<RecordShare>(RecordShare.Configure);
 
         foreach (var (plugin, entity) in Catalog.Entities)
         {

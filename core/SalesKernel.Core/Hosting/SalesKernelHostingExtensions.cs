@@ -124,6 +124,7 @@ public static class SalesKernelHostingExtensions
         app.MapTenantApi();
         app.MapTenantPluginApi();
         app.MapUserApi();
+        app.MapAccessApi();
         app.MapHealthChecks("/health").AllowAnonymous();
         return app;
     }
@@ -188,6 +189,8 @@ public static class SalesKernelHostingExtensions
         services.AddSingleton<Passwords>();
         services.AddSingleton<SecurityStamps>();
         services.AddSingleton<TenantModules>();
+        services.AddSingleton<PermissionCatalog>();
+        services.AddScoped<CallerAccess>();
 
         // tokens are protected with the Data Protection key ring: kept in the data folder so they survive a restart
         services.AddDataProtection().SetApplicationName("SalesKernel")

@@ -14,16 +14,19 @@ namespace SalesKernel.Core.Metadata;
 internal static class MetadataApi
 {
     public static void MapMetadataApi(this IEndpointRouteBuilder app) =>
-        app.MapGet("/api/meta", async (EntitySetRegistry sets, CustomFieldRegistry custom, PluginCatalog catalog, CallerContext caller, CancellationToken ct) =>
+        app.MapGet("/api/meta", async (EntitySetRegistry sets, RecordPipeline pipeline, PluginCatalog catalog, CallerContext caller, CancellationToken ct) =>
             {
-                await custom.RefreshIfStaleAsync(ct);
+                // only what the caller may see: sets of plugins the tenant has on, that they may read, less hidden fields
+                if (caller.TenantId is null) return Results.Ok(new MetadataDocument([], []));
+                await pipeline.PrepareAsync(ct);
                 return Results.Ok(new MetadataDocument(
-                    sets.Sets.Select(s => Describe(s, custom.For(caller.TenantId, s.FullName))).ToList(),
+                    sets.Sets.Where(s => pipeline.IsEnabled(s.Plugin.Id) && pipeline.Access.Depth(s, Privileges.Read) != AccessDepth.None)
+                        .Select(s => Describe(s, pipeline.VisibleFieldsOf(s))).ToList(),
                     catalog.Permissions.Select(p => new PermissionSummary(p.FullName, p.DisplayName.En, p.DisplayName.ZhHans)).ToList()));
             })
             .WithTags("Kernel").WithName("GetMetadata").WithSummary("Entity sets, fields and permissions.");
 
-    private static EntitySetMetadata Describe(EntitySetDescriptor set, IReadOnlyList<RecordField> custom) => new(
+    private static EntitySetMetadata Describe(EntitySetDescriptor set, IReadOnlyList<RecordField> fields) => new(
         set.FullName,
         set.Plugin.Id,
         set.Route,
@@ -34,7 +37,7 @@ internal static class MetadataApi
         set.Definition.AllowsCustomFields,
         set.Definition.IsOwned,
         set.Definition.DefaultSort,
-        [.. set.Fields.Select(Describe), .. custom.Select(Describe)]);
+        fields.Select(Describe).ToList());
 
     public static FieldMetadata Describe(RecordField f) => new(
         f.Name, f.Type.ToString(), f.Source.ToString(), f.Owner, f.DisplayName, f.IsRequired, f.IsReadOnly,

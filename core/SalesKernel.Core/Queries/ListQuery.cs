@@ -28,6 +28,8 @@ public sealed class ListQuery
     public bool Count { get; init; }
     /// <summary>Restricts the query to one record (used to read a record back).</summary>
     public Guid? Id { get; init; }
+    /// <summary>The records the caller may see (record-level security); null for all of the tenant's.</summary>
+    public Func<ParameterExpression, Expression?>? Scope { get; init; }
 
     public async Task<ListPage> RunAsync(IQueryable source, Type clrType, IReadOnlyList<RecordField> fields, string? defaultSort, CancellationToken cancellationToken)
     {
@@ -45,6 +47,7 @@ public sealed class ListQuery
         var record = Expression.Parameter(typeof(T), "r");
         RecordField? Resolve(string name) => fields.FirstOrDefault(f => f.Name == name);
         query = query.AsNoTracking();
+        if (Scope?.Invoke(record) is { } scope) query = query.Where(Expression.Lambda<Func<T, bool>>(scope, record));
         if (Id is { } id)
         {
             var idField = fields.First(f => f.Name == "id");

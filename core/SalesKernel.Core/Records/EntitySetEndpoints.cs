@@ -48,6 +48,21 @@ internal static class EntitySetEndpoints
                 })
                 .WithName($"{name}.delete").WithSummary($"Delete a record of {display}; If-Match is honoured.")
                 .Produces(204).ProducesProblem(404).ProducesProblem(412).ProducesProblem(422);
+        if (set.Definition.IsOwned)
+        {
+            group.MapPost(route + "/{id:guid}/assign", (Guid id, AssignRequest request, HttpContext http, RecordPipeline pipeline, CancellationToken ct) =>
+                    AssignAsync(set, id, request, http, pipeline, ct))
+                .WithName($"{name}.assign").WithSummary($"Give a record of {display} to another owner (and team).")
+                .Produces<Dictionary<string, object?>>().ProducesProblem(403).ProducesProblem(404);
+            group.MapPost(route + "/{id:guid}/share", (Guid id, ShareRequest request, HttpContext http, RecordPipeline pipeline, CancellationToken ct) =>
+                    ShareAsync(set, id, request, share: true, pipeline, ct))
+                .WithName($"{name}.share").WithSummary($"Let a user of the tenant see a record of {display}.")
+                .Produces(204).ProducesProblem(403).ProducesProblem(404);
+            group.MapDelete(route + "/{id:guid}/share/{userId}", (Guid id, string userId, RecordPipeline pipeline, CancellationToken ct) =>
+                    ShareAsync(set, id, new ShareRequest(userId), share: false, pipeline, ct))
+                .WithName($"{name}.unshare").WithSummary($"Stop sharing a record of {display} with a user.")
+                .Produces(204).ProducesProblem(403).ProducesProblem(404);
+        }
         if (enabled.HasFlag(StandardEndpoints.BulkCreate))
             group.MapPost(route + "/bulk", (HttpContext http, RecordPipeline pipeline, CancellationToken ct) => BulkCreateAsync(set, http, pipeline, ct))
                 .WithName($"{name}.bulk").WithSummary($"Create up to {MaxBulk} records of {display} in one transaction: all or none.")
@@ -59,21 +74,26 @@ internal static class EntitySetEndpoints
     {
         await pipeline.PrepareAsync(ct);
         var q = http.Request.Query;
+        var depth = pipeline.Access.Require(set, Privileges.Read);
         var query = new ListQuery
         {
+            Scope = record => pipeline.Access.Scope(set, depth, record),
             Filter = q["filter"], Search = q["search"], Sort = q["sort"], Fields = q["fields"],
             Offset = Int(q, "offset"), Limit = Int(q, "limit"),
             Cursor = q.ContainsKey("cursor") ? q["cursor"].ToString() : null,
             Count = Bool(q, "count"),
         };
-        var page = await query.RunAsync(Source(pipeline.Db, set), set.ClrType, pipeline.FieldsOf(set), set.Definition.DefaultSort, ct);
+        var page = await query.RunAsync(Source(pipeline.Db, set), set.ClrType, pipeline.VisibleFieldsOf(set), set.Definition.DefaultSort, ct);
         return Results.Ok(page);
     }
 
     private static async Task<IResult?> ReadAsync(EntitySetDescriptor set, Guid id, HttpContext http, RecordPipeline pipeline, CancellationToken ct, int status = 200)
     {
         await pipeline.PrepareAsync(ct);
-        var page = await new ListQuery { Id = id, Limit = 1 }.RunAsync(Source(pipeline.Db, set), set.ClrType, pipeline.FieldsOf(set), null, ct);
+        var depth = pipeline.Access.Depth(set, Privileges.Read);
+        if (depth == AccessDepth.None) return null;
+        var page = await new ListQuery { Id = id, Limit = 1, Scope = record => pipeline.Access.Scope(set, depth, record) }
+            .RunAsync(Source(pipeline.Db, set), set.ClrType, pipeline.VisibleFieldsOf(set), null, ct);
         if (page.Items.Count == 0) return null;
         var record = page.Items[0];
         http.Response.Headers.ETag = RecordVersion.ToETag((long)record["version"]!);
@@ -85,7 +105,8 @@ internal static class EntitySetEndpoints
         await pipeline.PrepareAsync(ct);
         using var body = await ReadBodyAsync(http, ct);
         var errors = new Dictionary<string, List<string>>();
-        var values = RecordReader.Read(body.RootElement, pipeline.FieldsOf(set), isCreate: true, errors);
+        var values = RecordReader.Read(body.RootElement, pipeline.VisibleFieldsOf(set), isCreate: true, errors);
+        RefuseFrozen(set, pipeline, values, errors);
         ThrowIfAny(errors);
         var (entity, rest) = RecordReader.NewEntity(set.ClrType, values);
         var entry = await pipeline.CreateAsync(set, entity, rest, ct);
@@ -98,13 +119,32 @@ internal static class EntitySetEndpoints
         var expected = RecordVersion.FromIfMatch(http.Request);
         using var body = await ReadBodyAsync(http, ct);
         var errors = new Dictionary<string, List<string>>();
-        var values = RecordReader.Read(body.RootElement, pipeline.FieldsOf(set), isCreate: false, errors);
+        var values = RecordReader.Read(body.RootElement, pipeline.VisibleFieldsOf(set), isCreate: false, errors);
+        RefuseFrozen(set, pipeline, values, errors);
         ThrowIfAny(errors);
         await pipeline.UpdateAsync(set, id, expected, entry =>
         {
             foreach (var (field, value) in values.Fields) RecordValues.Set(entry, field, value);
         }, ct);
         return (await ReadAsync(set, id, http, pipeline, ct))!;
+    }
+
+    private static async Task<IResult> AssignAsync(EntitySetDescriptor set, Guid id, AssignRequest request, HttpContext http, RecordPipeline pipeline, CancellationToken ct)
+    {
+        await pipeline.PrepareAsync(ct);
+        var owner = await pipeline.Db.Users.AsNoTracking()
+            .Where(u => u.TenantId == pipeline.Db.Caller.TenantId && u.Id == request.OwnerId && u.IsActive)
+            .Select(u => new { u.Id, u.TeamId }).FirstOrDefaultAsync(ct)
+            ?? throw new RecordValidationException(new Dictionary<string, string[]> { ["ownerId"] = ["must be an active user of this tenant"] });
+        await pipeline.AssignAsync(set, id, owner.Id.ToString(), (request.TeamId ?? owner.TeamId)?.ToString(), RecordVersion.FromIfMatch(http.Request), ct);
+        return (await ReadAsync(set, id, http, pipeline, ct))!;
+    }
+
+    private static async Task<IResult> ShareAsync(EntitySetDescriptor set, Guid id, ShareRequest request, bool share, RecordPipeline pipeline, CancellationToken ct)
+    {
+        await pipeline.PrepareAsync(ct);
+        await pipeline.ShareAsync(set, id, request.UserId, share, ct);
+        return Results.NoContent();
     }
 
     private static async Task<IResult> BulkCreateAsync(EntitySetDescriptor set, HttpContext http, RecordPipeline pipeline, CancellationToken ct)
@@ -117,14 +157,26 @@ internal static class EntitySetEndpoints
         if (count is 0 or > MaxBulk)
             throw new RecordValidationException(new Dictionary<string, string[]> { ["$"] = [$"must hold between 1 and {MaxBulk} records"] });
         var errors = new Dictionary<string, List<string>>();
-        var fields = pipeline.FieldsOf(set);
+        var fields = pipeline.VisibleFieldsOf(set);
         var items = body.RootElement.EnumerateArray()
-            .Select((element, i) => RecordReader.NewEntity(set.ClrType, RecordReader.Read(element, fields, isCreate: true, errors, $"items[{i}].")))
+            .Select((element, i) =>
+            {
+                var values = RecordReader.Read(element, fields, isCreate: true, errors, $"items[{i}].");
+                RefuseFrozen(set, pipeline, values, errors, $"items[{i}].");
+                return RecordReader.NewEntity(set.ClrType, values);
+            })
             .Select(x => (x.Entity, (IReadOnlyDictionary<RecordField, object?>)x.Others))
             .ToList();
         ThrowIfAny(errors);
         var entries = await pipeline.CreateManyAsync(set, items, ct);
         return Results.Json(new BulkResult(entries.Count, entries.Select(e => ((IEntity)e.Entity).Id).ToList()), statusCode: 201);
+    }
+
+    /// <summary>Fields a role of the caller freezes can be read but not written (field-level security).</summary>
+    private static void RefuseFrozen(EntitySetDescriptor set, RecordPipeline pipeline, RecordReader.Values values, Dictionary<string, List<string>> errors, string prefix = "")
+    {
+        foreach (var field in values.Fields.Keys.Where(f => pipeline.Access.Restriction(set, f.Name) == Security.FieldAccess.ReadOnly))
+            FieldValidation.Add(errors, prefix + field.Name, "is read-only for you");
     }
 
     private static IQueryable Source(DbContext db, EntitySetDescriptor set) =>
@@ -165,6 +217,12 @@ internal static class EntitySetEndpoints
         if (errors.Count > 0) throw new RecordValidationException(errors.ToDictionary(e => e.Key, e => e.Value.ToArray()));
     }
 }
+
+/// <summary>The new owner of a record, and optionally its team (the owner's team otherwise).</summary>
+public sealed record AssignRequest(Guid OwnerId, Guid? TeamId);
+
+/// <summary>The user to share a record with.</summary>
+public sealed record ShareRequest(string UserId);
 
 /// <summary>What a bulk create wrote.</summary>
 public sealed record BulkResult(int Created, IReadOnlyList<Guid> Ids);

@@ -31,6 +31,7 @@ public sealed class RecordPipeline(
     OutboxSignal outbox,
     CallerContext caller,
     TenantModules modules,
+    CallerAccess access,
     TimeProvider clock) : IEntityStore
 {
     /// <summary>How deeply handlers may nest writes inside writes before the kernel calls it a loop.</summary>
@@ -60,7 +61,17 @@ public sealed class RecordPipeline(
             ?? throw new AccessDeniedException("Entity-set records belong to a tenant: sign in as one of its users.");
         _enabled = await modules.EnabledAsync(tenant, cancellationToken);
         await customFields.RefreshIfStaleAsync(cancellationToken);
+        await access.LoadAsync(cancellationToken);
     }
+
+    public CallerAccess Access => access;
+
+    /// <summary>The fields the caller may see: <see cref="FieldsOf"/> less those their roles hide.</summary>
+    public IReadOnlyList<RecordField> VisibleFieldsOf(EntitySetDescriptor set) =>
+        FieldsOf(set).Where(f => access.Restriction(set, f.Name) != FieldAccess.Hidden).ToList();
+
+    /// <summary>Writes from outside the pipeline (a client, a plugin endpoint) are checked against the caller's privileges; handlers' nested writes are not.</summary>
+    private bool IsCallerWrite => _depth == 0;
 
     public async Task<EntityEntry> CreateAsync(EntitySetDescriptor set, object entity, IReadOnlyDictionary<RecordField, object?> values, CancellationToken cancellationToken)
     {
@@ -103,7 +114,7 @@ public sealed class RecordPipeline(
         await PrepareAsync(cancellationToken);
         return await InTransactionAsync(async () =>
         {
-            var entry = await FindTrackedAsync(set, id, expectedVersion, cancellationToken);
+            var entry = await FindTrackedAsync(set, id, expectedVersion, Privileges.Update, cancellationToken);
             change(entry);
             entry.DetectChanges();
             if (!HasChanges(entry)) return entry;
@@ -121,10 +132,54 @@ public sealed class RecordPipeline(
         await PrepareAsync(cancellationToken);
         await InTransactionAsync(async () =>
         {
-            var entry = await FindTrackedAsync(set, id, expectedVersion, cancellationToken);
+            var entry = await FindTrackedAsync(set, id, expectedVersion, Privileges.Delete, cancellationToken);
             entry.State = EntityState.Deleted;
             await RunStagesAsync(set, entry, WriteOperation.Delete, cancellationToken);
             return entry;
+        }, cancellationToken);
+    }
+
+    /// <summary>Gives a record to another owner and team: needs the assign privilege over the record.</summary>
+    public async Task AssignAsync(EntitySetDescriptor set, Guid id, string ownerId, string? teamId, long? expectedVersion, CancellationToken cancellationToken)
+    {
+        await PrepareAsync(cancellationToken);
+        await InTransactionAsync(async () =>
+        {
+            var entry = await FindTrackedAsync(set, id, expectedVersion, Privileges.Assign, cancellationToken);
+            entry.Property(SystemFields.OwnerId).CurrentValue = ownerId;
+            entry.Property(SystemFields.TeamId).CurrentValue = teamId;
+            if (!HasChanges(entry)) return entry;
+            var version = (long)entry.Property(SystemFields.Version).OriginalValue!;
+            entry.Property(SystemFields.UpdatedAt).CurrentValue = clock.GetUtcNow().UtcDateTime;
+            entry.Property(SystemFields.UpdatedBy).CurrentValue = UserId;
+            entry.Property(SystemFields.Version).CurrentValue = version + 1;
+            await RunStagesAsync(set, entry, WriteOperation.Update, cancellationToken);
+            return entry;
+        }, cancellationToken);
+    }
+
+    /// <summary>Shares a record with a user of the tenant, or stops sharing it: needs the share privilege over the record.</summary>
+    public async Task ShareAsync(EntitySetDescriptor set, Guid id, string userId, bool share, CancellationToken cancellationToken)
+    {
+        await PrepareAsync(cancellationToken);
+        await InTransactionAsync(async () =>
+        {
+            await FindTrackedAsync(set, id, null, Privileges.Share, cancellationToken);
+            var tenant = caller.TenantId!.Value;
+            if (!Guid.TryParse(userId, out var user) || !await db.Users.AnyAsync(u => u.Id == user && u.TenantId == tenant, cancellationToken))
+                throw new RecordValidationException(new Dictionary<string, string[]> { ["userId"] = ["must be a user of this tenant"] });
+            var existing = await db.Shares.FirstOrDefaultAsync(s => s.TenantId == tenant && s.EntitySet == set.FullName && s.RecordId == id && s.UserId == userId, cancellationToken);
+            if (share && existing is null) db.Shares.Add(new RecordShare { TenantId = tenant, EntitySet = set.FullName, RecordId = id, UserId = userId });
+            if (!share && existing is not null) db.Shares.Remove(existing);
+            db.Audit.Add(new AuditEntry
+            {
+                TenantId = tenant, AtUtc = clock.GetUtcNow().UtcDateTime, UserId = UserId, ClientIp = http.HttpContext?.Connection.RemoteIpAddress?.ToString(),
+                EntitySet = set.FullName, RecordId = id, Operation = share ? "Share" : "Unshare",
+                Changes = JsonSerializer.Serialize(new[] { new FieldChange("sharedWith", share ? null : userId, share ? userId : null) }, ValueJson),
+            });
+            db.ChangeTracker.DetectChanges();
+            await db.SaveChangesAsync(cancellationToken);
+            return 0;
         }, cancellationToken);
     }
 
@@ -154,6 +209,7 @@ public sealed class RecordPipeline(
 
     private async Task<EntityEntry> CreateInTransactionAsync(EntitySetDescriptor set, object entity, IReadOnlyDictionary<RecordField, object?> values, CancellationToken cancellationToken)
     {
+        if (IsCallerWrite) access.Require(set, Privileges.Create);
         var record = (IEntity)entity;
         if (record.Id == Guid.Empty) record.Id = Guid.CreateVersion7();
         var entry = db.Entry(entity);
@@ -165,27 +221,50 @@ public sealed class RecordPipeline(
         entry.Property(SystemFields.CreatedBy).CurrentValue = UserId;
         entry.Property(SystemFields.UpdatedBy).CurrentValue = UserId;
         entry.Property(SystemFields.Version).CurrentValue = 1L;
-        if (set.Definition.IsOwned) entry.Property(SystemFields.OwnerId).CurrentValue = UserId;
+        if (set.Definition.IsOwned)
+        {
+            entry.Property(SystemFields.OwnerId).CurrentValue = UserId;
+            entry.Property(SystemFields.TeamId).CurrentValue = access.TeamId?.ToString();
+        }
         foreach (var (field, value) in values) RecordValues.Set(entry, field, value);
         await RunStagesAsync(set, entry, WriteOperation.Create, cancellationToken);
         return entry;
     }
 
-    private async Task<EntityEntry> FindTrackedAsync(EntitySetDescriptor set, Guid id, long? expectedVersion, CancellationToken cancellationToken)
+    /// <summary>
+    /// The record, tracked, for a write. A query, not Find: the tenant filter applies, and for a
+    /// caller's write so does their read depth — what they may not see is not found (404); what they
+    /// see but may not change is refused (403).
+    /// </summary>
+    public async Task<EntityEntry> FindTrackedAsync(EntitySetDescriptor set, Guid id, long? expectedVersion, string privilege, CancellationToken cancellationToken)
     {
-        // a query, not Find: the tenant filter applies, so another tenant's record is simply not found
+        var checkAccess = IsCallerWrite;
         var find = typeof(RecordPipeline).GetMethod(nameof(FindTrackedTypedAsync), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!
             .MakeGenericMethod(set.ClrType);
-        var entity = await (Task<object?>)find.Invoke(this, [id, cancellationToken])! ?? throw new RecordNotFoundException(set.FullName, id);
+        var readDepth = checkAccess ? access.Depth(set, Privileges.Read) : AccessDepth.Tenant;
+        var entity = readDepth == AccessDepth.None ? null
+            : await (Task<object?>)find.Invoke(this, [set, id, readDepth, cancellationToken])!;
+        if (entity is null) throw new RecordNotFoundException(set.FullName, id);
         var entry = db.Entry(entity);
+        if (checkAccess && !await access.ReachesAsync(set, access.Depth(set, privilege), id,
+                set.Definition.IsOwned ? entry.Property(SystemFields.OwnerId).CurrentValue as string : null,
+                set.Definition.IsOwned ? entry.Property(SystemFields.TeamId).CurrentValue as string : null, cancellationToken))
+            throw new AccessDeniedException($"You may see this {set.Definition.DisplayName?.En ?? set.FullName} but not {privilege} it.");
         var version = (long)entry.Property(SystemFields.Version).CurrentValue!;
         if (expectedVersion is { } expected && expected != version)
             throw new ConcurrencyConflictException(set.FullName, id, expected, version);
         return entry;
     }
 
-    private async Task<object?> FindTrackedTypedAsync<TEntity>(Guid id, CancellationToken cancellationToken) where TEntity : class, IEntity =>
-        await db.Set<TEntity>().FirstOrDefaultAsync(e => e.Id == id, cancellationToken);
+    private async Task<object?> FindTrackedTypedAsync<TEntity>(EntitySetDescriptor set, Guid id, AccessDepth readDepth, CancellationToken cancellationToken)
+        where TEntity : class, IEntity
+    {
+        var query = db.Set<TEntity>().Where(e => e.Id == id);
+        var record = System.Linq.Expressions.Expression.Parameter(typeof(TEntity), "r");
+        if (access.Scope(set, readDepth, record) is { } scope)
+            query = query.Where(System.Linq.Expressions.Expression.Lambda<Func<TEntity, bool>>(scope, record));
+        return await query.FirstOrDefaultAsync(cancellationToken);
+    }
 
     /// <summary>Every reference the write sets must point at a record the caller's tenant has (404 otherwise).</summary>
     private async Task CheckReferencesAsync(EntitySetDescriptor set, EntityEntry entry, IReadOnlyList<RecordField> fields,

@@ -17,6 +17,8 @@ public sealed class UserAccount
     public string SecurityStamp { get; set; } = "";
     public bool IsActive { get; set; } = true;
     public bool IsTenantAdmin { get; set; }
+    /// <summary>The team the user works in; records they create belong to it.</summary>
+    public Guid? TeamId { get; set; }
     public int FailedSignIns { get; set; }
     public DateTime? LockedUntilUtc { get; set; }
     public DateTime CreatedAtUtc { get; set; }

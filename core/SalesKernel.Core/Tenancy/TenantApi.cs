@@ -8,6 +8,7 @@ using SalesKernel.Core.Plugins;
 using SalesKernel.Core.Records;
 using SalesKernel.Core.Security;
 using SalesKernel.Sdk.Entities;
+using Role = SalesKernel.Core.Security.Role;
 
 namespace SalesKernel.Core.Tenancy;
 
@@ -60,6 +61,8 @@ internal static partial class TenantApi
         });
         foreach (var plugin in plugins.Distinct())
             db.TenantPlugins.Add(new TenantPlugin { TenantId = tenant.Id, PluginId = plugin, Enabled = true, ChangedAtUtc = now });
+        foreach (var role in StandardRoles.All)
+            db.Roles.Add(new Role { Id = Guid.CreateVersion7(), TenantId = tenant.Id, Code = role, Name = AccessApi.StandardName(role), IsStandard = true });
         await db.SaveChangesAsync(ct); // one SaveChanges: one transaction
         return TypedResults.Created($"/api/tenants/{tenant.Id}", new TenantResponse(tenant.Id, tenant.Code, tenant.Name, tenant.IsActive, tenant.CreatedAtUtc));
     }

@@ -88,6 +88,32 @@ public sealed class EntitySetBuilder<TEntity> where TEntity : class, IEntity
         return this;
     }
 
+    /// <summary>Declares a privilege beyond the standard ones, such as <c>approve</c>.</summary>
+    /// <param name="name">Lower-case name.</param>
+    /// <param name="displayName">What administrators see.</param>
+    /// <returns>This builder.</returns>
+    public EntitySetBuilder<TEntity> Privilege(string name, LocalizedText displayName)
+    {
+        Definition.ExtraPrivileges[name] = displayName;
+        return this;
+    }
+
+    /// <summary>
+    /// Grants privileges to a standard role by default (tenants may change it). When a set declares
+    /// no grant at all, the kernel's defaults apply: administrators everything tenant-wide, managers
+    /// everything for their team and below, reps read/create/update/export their own, service
+    /// agents and read-only users read tenant-wide.
+    /// </summary>
+    /// <param name="role">A role of <see cref="StandardRoles"/>.</param>
+    /// <param name="depth">How far the privileges reach.</param>
+    /// <param name="privileges">Standard or declared privileges.</param>
+    /// <returns>This builder.</returns>
+    public EntitySetBuilder<TEntity> Grant(string role, AccessDepth depth, params string[] privileges)
+    {
+        foreach (var privilege in privileges) Definition.DefaultGrants.Add(new DefaultGrant(role, privilege, depth));
+        return this;
+    }
+
     /// <summary>Whether administrators may add custom fields to this set (they may by default).</summary>
     /// <param name="allowed">False to forbid.</param>
     /// <returns>This builder.</returns>
@@ -136,4 +162,8 @@ public sealed class EntitySetDefinition
     public bool AllowsCustomFields { get; set; } = true;
     /// <summary>Whether records have an owner and a team; see <see cref="EntitySetBuilder{TEntity}.OwnedByUser"/>.</summary>
     public bool IsOwned { get; set; }
+    /// <summary>Privileges beyond the standard ones, with display names.</summary>
+    public Dictionary<string, LocalizedText> ExtraPrivileges { get; } = [];
+    /// <summary>Default grants to standard roles; empty means the kernel's defaults.</summary>
+    public List<DefaultGrant> DefaultGrants { get; } = [];
 }

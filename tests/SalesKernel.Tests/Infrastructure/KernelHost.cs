@@ -68,6 +68,18 @@ public sealed class KernelHost(PluginFolder plugins, TestDatabase database, IRea
 
     public static string TenantAdminEmail(string code) => $"admin@{code}.test";
 
+    /// <summary>Adds a user to the admin's tenant with the given roles (and team), and signs them in.</summary>
+    public async Task<HttpClient> AddUserAsync(HttpClient admin, string email, string role, Guid? teamId = null)
+    {
+        var created = await admin.PostAsJsonAsync("/api/users", new { email, password = TenantPassword });
+        if (!created.IsSuccessStatusCode)
+            throw new Xunit.Sdk.XunitException($"creating {email} answered {(int)created.StatusCode}: {await created.Content.ReadAsStringAsync()}");
+        var id = (await created.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<Guid>();
+        (await admin.PutAsJsonAsync($"/api/users/{id}/roles", new { roles = new[] { role } })).EnsureSuccessStatusCode();
+        if (teamId is not null) (await admin.PutAsJsonAsync($"/api/users/{id}/team", new { teamId })).EnsureSuccessStatusCode();
+        return await SignedInClientAsync(email, TenantPassword);
+    }
+
     public async Task<List<PluginSummary>> PluginsAsync()
     {
         using var client = await PlatformClientAsync();

@@ -18,11 +18,8 @@ public sealed class SignInTests : IDisposable
         _db.Dispose();
     }
 
-    private static async Task<HttpClient> AddUserAsync(KernelHost host, HttpClient admin, string email, bool tenantAdmin = false)
-    {
-        (await admin.PostAsJsonAsync("/api/users", new { email, password = KernelHost.TenantPassword, isTenantAdmin = tenantAdmin })).EnsureSuccessStatusCode();
-        return await host.SignedInClientAsync(email, KernelHost.TenantPassword);
-    }
+    private static Task<HttpClient> AddUserAsync(KernelHost host, HttpClient admin, string email) =>
+        host.AddUserAsync(admin, email, "sales-rep");
 
     [Fact]
     public async Task Every_endpoint_needs_a_signed_in_caller_unless_it_is_public()
