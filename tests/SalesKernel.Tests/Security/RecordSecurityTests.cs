@@ -1,0 +1,139 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using SalesKernel.Tests.Infrastructure;
+
+namespace SalesKernel.Tests.Security;
+
+/// <summary>
+/// A sales rep sees what is theirs, a manager what is their team's and below, a reader everything
+/// but changes nothing — and a role can hide or freeze fields.
+/// </summary>
+public sealed class RecordSecurityTests : IAsyncLifetime
+{
+    private const string Url = "/api/customers/customers";
+    private readonly PluginFolder _plugins = new PluginFolder().Add(PluginFolder.Customers);
+    private readonly TestDatabase _db = TestDatabase.Create();
+    private KernelHost _host = null!;
+    private HttpClient _admin = null!, _rep1 = null!, _rep2 = null!, _manager = null!, _reader = null!;
+    private Guid _a, _b, _rep2Id;
+
+    public async Task InitializeAsync()
+    {
+        _host = new KernelHost(_plugins, _db);
+        _admin = await _host.TenantClientAsync("acme");
+        var north = await TeamAsync("North", null);
+        var northEast = await TeamAsync("North-East", north);
+        _rep1 = await _host.AddUserAsync(_admin, "rep1@acme.test", "sales-rep", north);
+        _rep2 = await _host.AddUserAsync(_admin, "rep2@acme.test", "sales-rep", northEast);
+        _manager = await _host.AddUserAsync(_admin, "manager@acme.test", "sales-manager", north);
+        _reader = await _host.AddUserAsync(_admin, "reader@acme.test", "read-only");
+        _rep2Id = Guid.Parse((await _rep2.GetObjectAsync("/api/auth/me"))["id"]!.GetValue<string>());
+        _a = (await _rep1.CreateAsync(Url, new { name = "A of rep1", industry = "Steel", tier = "Key" }))["id"]!.GetValue<Guid>();
+        _b = (await _rep2.CreateAsync(Url, new { name = "B of rep2", industry = "Food" }))["id"]!.GetValue<Guid>();
+    }
+
+    private async Task<Guid> TeamAsync(string name, Guid? parentId) =>
+        (await _admin.CreateAsync("/api/teams", new { name, parentId }))["id"]!.GetValue<Guid>();
+
+    public async Task DisposeAsync()
+    {
+        foreach (var c in new[] { _admin, _rep1, _rep2, _manager, _reader }) c.Dispose();
+        await _host.DisposeAsync();
+        _plugins.Dispose();
+        _db.Dispose();
+    }
+
+    [Fact]
+    public async Task A_rep_sees_and_changes_only_their_own_customers()
+    {
+        Assert.Equal(["A of rep1"], (await _rep1.GetObjectAsync($"{Url}?count=true")).Names());
+        Assert.Equal(HttpStatusCode.NotFound, (await _rep1.GetAsync($"{Url}/{_b}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _rep1.PatchAsync($"{Url}/{_b}", new { region = "x" })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _rep1.PatchAsync($"{Url}/{_a}", new { region = "North" })).StatusCode);
+        // reps may not delete by default: the record is visible, so the answer is 403, not 404
+        Assert.Equal(HttpStatusCode.Forbidden, (await _rep1.DeleteAsync($"{Url}/{_a}")).StatusCode);
+        var a = await _rep1.GetObjectAsync($"{Url}/{_a}");
+        Assert.Equal((await _rep1.GetObjectAsync("/api/auth/me"))["id"]!.GetValue<string>(), a["ownerId"]!.GetValue<string>());
+        Assert.NotNull(a["teamId"]);
+    }
+
+    [Fact]
+    public async Task A_manager_sees_their_team_and_the_teams_below()
+    {
+        Assert.Equal(["A of rep1", "B of rep2"], (await _manager.GetObjectAsync($"{Url}?sort=name")).Names());
+        Assert.Equal(HttpStatusCode.OK, (await _manager.PatchAsync($"{Url}/{_b}", new { region = "East" })).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await _manager.DeleteAsync($"{Url}/{_b}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_read_only_user_reads_everything_and_changes_nothing()
+    {
+        Assert.Equal(2, (await _reader.GetObjectAsync(Url)).Names().Length);
+        Assert.Equal(HttpStatusCode.Forbidden, (await _reader.PatchAsync($"{Url}/{_a}", new { region = "x" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await _reader.PostAsJsonAsync(Url, new { name = "New" })).StatusCode);
+    }
+
+    [Fact]
+    public async Task Sharing_and_assigning_move_what_a_rep_sees()
+    {
+        Assert.Equal(HttpStatusCode.Forbidden, (await _rep1.PostAsJsonAsync($"{Url}/{_a}/share", new { userId = _rep2Id.ToString() })).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await _manager.PostAsJsonAsync($"{Url}/{_a}/share", new { userId = _rep2Id.ToString() })).StatusCode);
+        Assert.Equal(["A of rep1", "B of rep2"], (await _rep2.GetObjectAsync($"{Url}?sort=name")).Names());
+        Assert.Equal(HttpStatusCode.NoContent, (await _manager.DeleteAsync($"{Url}/{_a}/share/{_rep2Id}")).StatusCode);
+        Assert.Equal(["B of rep2"], (await _rep2.GetObjectAsync(Url)).Names());
+
+        var assigned = await _manager.PostAsJsonAsync($"{Url}/{_a}/assign", new { ownerId = _rep2Id });
+        Assert.Equal(HttpStatusCode.OK, assigned.StatusCode);
+        Assert.Equal(_rep2Id.ToString(), (await assigned.ObjectAsync())["ownerId"]!.GetValue<string>());
+        Assert.Empty((await _rep1.GetObjectAsync(Url)).Names());
+        Assert.Equal(["A of rep1", "B of rep2"], (await _rep2.GetObjectAsync($"{Url}?sort=name")).Names());
+        var audit = await _admin.GetObjectAsync($"/api/audit?recordId={_a}");
+        Assert.Contains(audit["items"]!.AsArray(), i => i!["operation"]!.GetValue<string>() == "Share");
+    }
+
+    [Fact]
+    public async Task An_administrator_widens_a_roles_depth_at_run_time()
+    {
+        (await _admin.PutAsJsonAsync("/api/roles/sales-rep/grants", new { permission = "customers.customers.read", depth = "Tenant" })).EnsureSuccessStatusCode();
+        Assert.Equal(2, (await _rep1.GetObjectAsync(Url)).Names().Length);
+        Assert.Equal(HttpStatusCode.Forbidden, (await _rep1.PatchAsync($"{Url}/{_b}", new { region = "x" })).StatusCode); // update stays Own
+        var grants = await _admin.GetFromJsonAsync<JsonArray>("/api/roles/sales-rep/grants");
+        var read = grants!.First(g => g!["permission"]!.GetValue<string>() == "customers.customers.read")!;
+        Assert.Equal("Tenant", read["depth"]!.GetValue<string>());
+        Assert.False(read["isDefault"]!.GetValue<bool>());
+    }
+
+    [Fact]
+    public async Task A_hidden_field_is_absent_from_records_metadata_filters_and_sorts_and_a_frozen_one_cannot_be_written()
+    {
+        (await _admin.PutAsJsonAsync("/api/roles/sales-rep/fields", new { entity = "customers.customers", field = "industry", access = "Hidden" })).EnsureSuccessStatusCode();
+        (await _admin.PutAsJsonAsync("/api/roles/sales-rep/fields", new { entity = "customers.customers", field = "tier", access = "ReadOnly" })).EnsureSuccessStatusCode();
+
+        var a = await _rep1.GetObjectAsync($"{Url}/{_a}");
+        Assert.False(a.ContainsKey("industry"));
+        Assert.Equal("Key", a["tier"]!.GetValue<string>());
+        Assert.False((await _rep1.GetObjectAsync(Url))["items"]![0]!.AsObject().ContainsKey("industry"));
+        Assert.Equal(HttpStatusCode.BadRequest, (await _rep1.GetAsync($"{Url}?filter={Uri.EscapeDataString("industry eq 'Steel'")}")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await _rep1.GetAsync($"{Url}?sort=industry")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await _rep1.GetAsync($"{Url}?search=steel&fields=industry")).StatusCode);
+        var fields = (await _rep1.GetObjectAsync("/api/meta"))["entitySets"]![0]!["fields"]!.AsArray().Select(f => f!["name"]!.GetValue<string>());
+        Assert.DoesNotContain("industry", fields);
+
+        var frozen = await _rep1.PatchAsync($"{Url}/{_a}", new { tier = "Strategic" });
+        Assert.Equal(HttpStatusCode.BadRequest, frozen.StatusCode);
+        Assert.Equal("is read-only for you", (await frozen.ObjectAsync())["errors"]!["tier"]![0]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.BadRequest, (await _rep1.PatchAsync($"{Url}/{_a}", new { industry = "x" })).StatusCode);
+
+        Assert.Equal("Steel", (await _manager.GetObjectAsync($"{Url}/{_a}"))["industry"]!.GetValue<string>()); // other roles unaffected
+    }
+
+    [Fact]
+    public async Task A_user_without_any_role_is_refused_and_sees_no_entity_sets()
+    {
+        (await _admin.PostAsJsonAsync("/api/users", new { email = "nobody@acme.test", password = KernelHost.TenantPassword })).EnsureSuccessStatusCode();
+        using var nobody = await _host.SignedInClientAsync("nobody@acme.test", KernelHost.TenantPassword);
+        Assert.Equal(HttpStatusCode.Forbidden, (await nobody.GetAsync(Url)).StatusCode);
+        Assert.Empty((await nobody.GetObjectAsync("/api/meta"))["entitySets"]!.AsArray());
+    }
+}
