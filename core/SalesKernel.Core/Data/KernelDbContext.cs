@@ -66,6 +66,7 @@ public sealed class KernelDbContext(DbContextOptions<KernelDbContext> options, P
         modelBuilder.Entity<UserRole>(UserRole.Configure);
         modelBuilder.Entity<FieldRule>(FieldRule.Configure);
         modelBuilder.Entity<RecordShare>(RecordShare.Configure);
+        modelBuilder.Entity<ApiKey>(ApiKey.Configure);
 
         foreach (var (plugin, entity) in Catalog.Entities)
         {

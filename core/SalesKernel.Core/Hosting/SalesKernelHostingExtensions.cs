@@ -23,6 +23,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authentication.BearerToken;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Options;
 using SalesKernel.Core.Security;
@@ -104,6 +105,7 @@ public static class SalesKernelHostingExtensions
         app.UseSecurityHeaders();
         app.UseAuthentication();
         app.UseTokenRevocation();
+        app.UseTenantIpAllowList();
         app.UseRateLimiter();
         app.UseAuthorization();
 
@@ -125,6 +127,8 @@ public static class SalesKernelHostingExtensions
         app.MapTenantPluginApi();
         app.MapUserApi();
         app.MapAccessApi();
+        app.MapApiKeyApi();
+        app.MapIpAllowListApi();
         app.MapHealthChecks("/health").AllowAnonymous();
         return app;
     }
@@ -177,6 +181,8 @@ public static class SalesKernelHostingExtensions
         public IApplicationBuilder CreateApplicationBuilder() => new ApplicationBuilder(ServiceProvider);
     }
 
+    private const string CallerScheme = "Caller";
+
     private static void AddSecurity(WebApplicationBuilder builder, string dataPath)
     {
         var services = builder.Services;
@@ -189,17 +195,22 @@ public static class SalesKernelHostingExtensions
         services.AddSingleton<Passwords>();
         services.AddSingleton<SecurityStamps>();
         services.AddSingleton<TenantModules>();
+        services.AddSingleton<IpAllowList>();
         services.AddSingleton<PermissionCatalog>();
         services.AddScoped<CallerAccess>();
 
         // tokens are protected with the Data Protection key ring: kept in the data folder so they survive a restart
         services.AddDataProtection().SetApplicationName("SalesKernel")
             .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataPath, "keys")));
-        services.AddAuthentication(BearerTokenDefaults.AuthenticationScheme).AddBearerToken(o =>
-        {
-            o.BearerTokenExpiration = TimeSpan.FromMinutes(security.AccessTokenMinutes);
-            o.RefreshTokenExpiration = TimeSpan.FromDays(security.RefreshTokenDays);
-        });
+        services.AddAuthentication(CallerScheme)
+            .AddPolicyScheme(CallerScheme, "Bearer token or API key", o => o.ForwardDefaultSelector = context =>
+                ApiKeyAuthentication.KeyOf(context.Request) is null ? BearerTokenDefaults.AuthenticationScheme : ApiKeyAuthentication.SchemeName)
+            .AddBearerToken(o =>
+            {
+                o.BearerTokenExpiration = TimeSpan.FromMinutes(security.AccessTokenMinutes);
+                o.RefreshTokenExpiration = TimeSpan.FromDays(security.RefreshTokenDays);
+            })
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthentication>(ApiKeyAuthentication.SchemeName, null);
         services.AddAuthorization(o =>
         {
             // every endpoint needs a signed-in caller unless it says AllowAnonymous

@@ -32,6 +32,12 @@ public sealed class CallerAccess(KernelDbContext db, CallerContext caller, Permi
         _loaded = true;
         if (caller.TenantId is not { } tenant || caller.UserId is not { } userId) return;
         _userId = userId;
+        if (caller.ApiKeyRoleId is { } keyRole)
+        {
+            // an API key acts with exactly its role
+            await LoadRolesAsync(tenant, [keyRole], cancellationToken);
+            return;
+        }
         if (!Guid.TryParse(userId, out var id)) return;
         var user = await db.Users.AsNoTracking().Where(u => u.Id == id && u.TenantId == tenant)
             .Select(u => new { u.IsTenantAdmin, u.TeamId }).FirstOrDefaultAsync(cancellationToken);
@@ -39,12 +45,7 @@ public sealed class CallerAccess(KernelDbContext db, CallerContext caller, Permi
         _admin = user.IsTenantAdmin;
         _teamId = user.TeamId;
         var roleIds = await db.UserRoles.AsNoTracking().Where(r => r.UserId == id).Select(r => r.RoleId).ToListAsync(cancellationToken);
-        _roles = (await db.Roles.AsNoTracking().Where(r => r.TenantId == tenant && roleIds.Contains(r.Id)).ToListAsync(cancellationToken))
-            .Select(r => (r.Id, r.Code, r.IsStandard)).ToList();
-        var ids = _roles.Select(r => r.Id).ToList();
-        _grants = (await db.RoleGrants.AsNoTracking().Where(g => ids.Contains(g.RoleId)).ToListAsync(cancellationToken))
-            .ToDictionary(g => (g.RoleId, g.Permission), g => g.Depth);
-        _fieldRules = await db.FieldRules.AsNoTracking().Where(r => ids.Contains(r.RoleId)).ToListAsync(cancellationToken);
+        await LoadRolesAsync(tenant, roleIds, cancellationToken);
         if (_teamId is { } team)
         {
             var teams = await db.Teams.AsNoTracking().Where(t => t.TenantId == tenant).Select(t => new { t.Id, t.ParentId }).ToListAsync(cancellationToken);
@@ -56,6 +57,16 @@ public sealed class CallerAccess(KernelDbContext db, CallerContext caller, Permi
             }
             _teamAndBelow = below.Select(t => t.ToString()).ToHashSet();
         }
+    }
+
+    private async Task LoadRolesAsync(Guid tenant, List<Guid> roleIds, CancellationToken cancellationToken)
+    {
+        _roles = (await db.Roles.AsNoTracking().Where(r => r.TenantId == tenant && roleIds.Contains(r.Id)).ToListAsync(cancellationToken))
+            .Select(r => (r.Id, r.Code, r.IsStandard)).ToList();
+        var ids = _roles.Select(r => r.Id).ToList();
+        _grants = (await db.RoleGrants.AsNoTracking().Where(g => ids.Contains(g.RoleId)).ToListAsync(cancellationToken))
+            .ToDictionary(g => (g.RoleId, g.Permission), g => g.Depth);
+        _fieldRules = await db.FieldRules.AsNoTracking().Where(r => ids.Contains(r.RoleId)).ToListAsync(cancellationToken);
     }
 
     /// <summary>How far a privilege reaches for the caller on a set.</summary>

@@ -23,6 +23,9 @@ public sealed class CallerContext(IHttpContextAccessor? http) : ICallerContext
     public string? UserId => _explicit is { } e ? e.User : Principal?.FindFirstValue(ClaimTypes.NameIdentifier);
     public bool IsPlatformAdmin => _explicit is { } e ? e.Platform : Principal?.HasClaim(PlatformClaim, "true") == true;
 
+    /// <summary>The role an API key acts with, when the caller is an API key.</summary>
+    public Guid? ApiKeyRoleId => _explicit is null && Guid.TryParse(Principal?.FindFirstValue(ApiKeyAuthentication.RoleClaim), out var role) ? role : null;
+
     /// <summary>Makes the rest of this scope act for a tenant (and user), as background work must.</summary>
     public void ActAs(Guid? tenantId, string? userId = null, bool platformAdmin = false) => _explicit = (tenantId, userId, platformAdmin);
 

@@ -12,10 +12,13 @@ public sealed class Tenant
     public string Name { get; set; } = "";
     public bool IsActive { get; set; } = true;
     public DateTime CreatedAtUtc { get; set; }
+    /// <summary>Networks (CIDR, comma-separated) the tenant's users and keys may call from; empty: anywhere.</summary>
+    public string? AllowedNetworks { get; set; }
 
     internal static void Configure(EntityTypeBuilder<Tenant> b)
     {
         b.ToTable("sk_tenant");
+        b.Property(t => t.AllowedNetworks).HasMaxLength(4000);
         b.HasKey(t => t.Id);
         b.Property(t => t.Code).HasMaxLength(40).IsRequired();
         b.Property(t => t.Name).HasMaxLength(200).IsRequired();

@@ -3,7 +3,9 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Logging;
 using SalesKernel.Core.Plugins;
@@ -33,7 +35,45 @@ public sealed class KernelHost(PluginFolder plugins, TestDatabase database, IRea
         builder.UseSetting("SalesKernel:Bootstrap:AdminPassword", PlatformPassword);
         builder.UseSetting("SalesKernel:Security:SignInsPerMinute", "100000");
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) builder.UseSetting(key, value);
-        builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+        builder.ConfigureLogging(logging =>
+        {
+            logging.SetMinimumLevel(CaptureLogs ? LogLevel.Trace : LogLevel.Warning);
+            if (CaptureLogs) logging.AddProvider(new CapturingLoggerProvider(Logs));
+        });
+        // lets a test say which address a request comes from (TestServer has none): X-Test-Client-Address
+        builder.ConfigureServices(services => services.AddTransient<IStartupFilter, TestClientAddress>());
+    }
+
+    /// <summary>Keep every log message (at every level) in <see cref="Logs"/>.</summary>
+    public bool CaptureLogs { get; init; }
+    public System.Collections.Concurrent.ConcurrentQueue<string> Logs { get; } = new();
+
+    private sealed class TestClientAddress : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use(async (context, nextMiddleware) =>
+            {
+                if (context.Request.Headers.TryGetValue("X-Test-Client-Address", out var address))
+                    context.Connection.RemoteIpAddress = System.Net.IPAddress.Parse(address.ToString());
+                await nextMiddleware(context);
+            });
+            next(app);
+        };
+    }
+
+    private sealed class CapturingLoggerProvider(System.Collections.Concurrent.ConcurrentQueue<string> logs) : ILoggerProvider
+    {
+        public ILogger CreateLogger(string categoryName) => new Logger(categoryName, logs);
+        public void Dispose() { }
+
+        private sealed class Logger(string category, System.Collections.Concurrent.ConcurrentQueue<string> logs) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+            public bool IsEnabled(LogLevel logLevel) => true;
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+                logs.Enqueue($"{category}: {formatter(state, exception)} {exception}");
+        }
     }
 
     /// <summary>A client signed in with a bearer token.</summary>
