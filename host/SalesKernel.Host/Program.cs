@@ -1,6 +1,7 @@
 using SalesKernel.Core.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
+if (KernelCli.IsCommand(args)) builder.Logging.SetMinimumLevel(LogLevel.Warning);
 builder.AddSalesKernel();
 builder.Services.AddEndpointsApiExplorer();
 builder.Services.AddSwaggerGen(options =>
@@ -13,7 +14,10 @@ var app = builder.Build();
 app.UseSwagger();
 app.UseSwaggerUI(options => options.SwaggerEndpoint("/swagger/v1/swagger.json", "SalesKernel API v1"));
 app.UseSalesKernel();
+
+if (KernelCli.IsCommand(args)) return await KernelCli.RunAsync(app, args, Console.Out);
 app.Run();
+return 0;
 
 /// <summary>The host's entry point; public so tests can start it in-process.</summary>
 public partial class Program;

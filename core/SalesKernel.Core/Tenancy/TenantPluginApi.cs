@@ -36,41 +36,19 @@ internal static class TenantPluginApi
     private static async Task<IResult> SetAsync(string id, SetTenantPluginRequest request, CallerContext caller, KernelDbContext db,
         TenantModules modules, PluginCatalog catalog, TimeProvider clock, CancellationToken ct)
     {
-        var tenant = caller.TenantId!.Value;
-        if (catalog.Find(id) is not { IsLoaded: true })
-            return TypedResults.Problem(statusCode: 404, title: "Plugin not found", detail: $"No loaded plugin has id '{id}'.");
-        var enabled = (await db.TenantPlugins.AsNoTracking().Where(p => p.TenantId == tenant && p.Enabled).Select(p => p.PluginId).ToListAsync(ct)).ToHashSet();
-        var change = new List<string>();
-        if (request.Enabled)
+        var result = await ModuleSwitch.ApplyAsync(db, catalog, modules, clock, caller.TenantId!.Value, id, request.Enabled, request.WithDependencies, ct);
+        var list = string.Join(", ", result.Plugins.Select(p => $"'{p}'"));
+        return result.Outcome switch
         {
-            var missing = ModuleGraph.MissingDependencies(catalog, new HashSet<string>(enabled) { id });
-            if (missing.Count > 0 && !request.WithDependencies)
-                return TypedResults.Problem(statusCode: 409, title: "Dependencies are off",
-                    detail: $"'{id}' needs {string.Join(", ", missing.Select(m => $"'{m}'"))}; switch them on first or send withDependencies: true.",
-                    extensions: new Dictionary<string, object?> { ["dependencies"] = missing });
-            change.AddRange(missing.Append(id));
-        }
-        else
-        {
-            var dependents = ModuleGraph.EnabledDependents(catalog, enabled, id);
-            if (dependents.Count > 0)
-                return TypedResults.Problem(statusCode: 409, title: "Other plugins need it",
-                    detail: $"{string.Join(", ", dependents.Select(d => $"'{d}'"))} need '{id}'; switch them off first.",
-                    extensions: new Dictionary<string, object?> { ["dependents"] = dependents });
-            change.Add(id);
-        }
-
-        var now = clock.GetUtcNow().UtcDateTime;
-        foreach (var pluginId in change)
-        {
-            var row = await db.TenantPlugins.FirstOrDefaultAsync(p => p.TenantId == tenant && p.PluginId == pluginId, ct);
-            if (row is null) db.TenantPlugins.Add(row = new TenantPlugin { TenantId = tenant, PluginId = pluginId });
-            row.Enabled = request.Enabled;
-            row.ChangedAtUtc = now;
-        }
-        await db.SaveChangesAsync(ct);
-        modules.Invalidate(tenant);
-        return TypedResults.Ok(new { Changed = change, Enabled = request.Enabled });
+            ModuleSwitch.Outcome.UnknownPlugin => TypedResults.Problem(statusCode: 404, title: "Plugin not found", detail: $"No loaded plugin has id '{id}'."),
+            ModuleSwitch.Outcome.DependenciesOff => TypedResults.Problem(statusCode: 409, title: "Dependencies are off",
+                detail: $"'{id}' needs {list}; switch them on first or send withDependencies: true.",
+                extensions: new Dictionary<string, object?> { ["dependencies"] = result.Plugins }),
+            ModuleSwitch.Outcome.NeededByOthers => TypedResults.Problem(statusCode: 409, title: "Other plugins need it",
+                detail: $"{list} need '{id}'; switch them off first.",
+                extensions: new Dictionary<string, object?> { ["dependents"] = result.Plugins }),
+            _ => TypedResults.Ok(new { Changed = result.Plugins, request.Enabled }),
+        };
     }
 }
 

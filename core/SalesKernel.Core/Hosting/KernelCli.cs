@@ -1,0 +1,96 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using SalesKernel.Core.Data;
+using SalesKernel.Core.Plugins;
+using SalesKernel.Core.Tenancy;
+
+namespace SalesKernel.Core.Hosting;
+
+/// <summary>
+/// Commands of the host executable, run instead of the web server when the first argument names one:
+/// <c>dotnet run --project host/SalesKernel.Host -- tenants enable acme credit</c>.
+/// </summary>
+public static class KernelCli
+{
+    private static readonly string[] Commands = ["plugins", "tenants", "help"];
+
+    public static bool IsCommand(string[] args) => args.Length > 0 && Commands.Contains(args[0]);
+
+    /// <summary>Runs the command against the configured database; returns the process exit code.</summary>
+    public static async Task<int> RunAsync(WebApplication app, string[] args, TextWriter output)
+    {
+        using var scope = app.Services.CreateScope();
+        var services = scope.ServiceProvider;
+        var db = services.GetRequiredService<KernelDbContext>();
+        var catalog = services.GetRequiredService<PluginCatalog>();
+        // configuration switches (--SalesKernel:Database:Provider=PostgreSQL) are for the host, not the command
+        var words = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal) || a == "--with-dependencies").ToArray();
+        try
+        {
+            switch (words)
+            {
+                case ["plugins", ..]:
+                    foreach (var p in catalog.Plugins)
+                        output.WriteLine($"{p.Id,-24} {p.Version,-10} {p.State,-9} {p.Reason}");
+                    return 0;
+                case ["tenants", "list"]:
+                    foreach (var t in await db.Tenants.AsNoTracking().OrderBy(t => t.Code).ToListAsync())
+                        output.WriteLine($"{t.Code,-24} {t.Name,-40} {(t.IsActive ? "active" : "inactive")}");
+                    return 0;
+                case ["tenants", "plugins", var code]:
+                {
+                    var tenant = await TenantAsync(db, code);
+                    var on = await services.GetRequiredService<TenantModules>().EnabledAsync(tenant, default);
+                    foreach (var p in catalog.Loaded)
+                        output.WriteLine($"{p.Id,-24} {(on.Contains(p.Id) ? "on" : "off"),-4} {string.Join(", ", p.Manifest!.Dependencies.Select(d => d.Id))}");
+                    return 0;
+                }
+                case ["tenants", "enable" or "disable", var code, var plugin, .. var rest]:
+                {
+                    var verb = words[1];
+                    var tenant = await TenantAsync(db, code);
+                    var result = await ModuleSwitch.ApplyAsync(db, catalog, services.GetRequiredService<TenantModules>(), services.GetRequiredService<TimeProvider>(),
+                        tenant, plugin, verb == "enable", rest.Contains("--with-dependencies"), default);
+                    var list = string.Join(", ", result.Plugins);
+                    switch (result.Outcome)
+                    {
+                        case ModuleSwitch.Outcome.Changed:
+                            output.WriteLine($"{(verb == "enable" ? "Enabled" : "Disabled")} for {code}: {list}");
+                            return 0;
+                        case ModuleSwitch.Outcome.UnknownPlugin:
+                            output.WriteLine($"No loaded plugin has id '{plugin}'.");
+                            return 2;
+                        case ModuleSwitch.Outcome.DependenciesOff:
+                            output.WriteLine($"'{plugin}' needs {list}, which {code} has off. Enable them first, or add --with-dependencies.");
+                            return 3;
+                        default:
+                            output.WriteLine($"{list} need '{plugin}'. Disable them first.");
+                            return 3;
+                    }
+                }
+                default:
+                    output.WriteLine("""
+                        SalesKernel commands (run with: dotnet run --project host/SalesKernel.Host -- <command>)
+                          plugins                                        every plugin found, with state and reason
+                          tenants list                                   every tenant
+                          tenants plugins <tenant>                       a tenant's modules, on or off
+                          tenants enable <tenant> <plugin> [--with-dependencies]
+                          tenants disable <tenant> <plugin>
+                        """);
+                    return words is ["help", ..] ? 0 : 1;
+            }
+        }
+        catch (CliException e)
+        {
+            output.WriteLine(e.Message);
+            return 2;
+        }
+    }
+
+    private static async Task<Guid> TenantAsync(KernelDbContext db, string code) =>
+        await db.Tenants.Where(t => t.Code == code).Select(t => (Guid?)t.Id).FirstOrDefaultAsync()
+            ?? throw new CliException($"There is no tenant with code '{code}'.");
+
+    private sealed class CliException(string message) : Exception(message);
+}
