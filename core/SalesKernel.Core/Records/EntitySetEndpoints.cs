@@ -25,6 +25,10 @@ internal static class EntitySetEndpoints
             group.MapGet(route, (HttpContext http, RecordPipeline pipeline, CancellationToken ct) => ListAsync(set, http, pipeline, ct))
                 .WithName($"{name}.list").WithSummary($"List {display}: filter, search, sort, page, select fields.")
                 .Produces<ListPage>().ProducesProblem(400);
+        if (enabled.HasFlag(StandardEndpoints.List))
+            group.MapGet(route + "/export", (HttpContext http, RecordPipeline pipeline, CancellationToken ct) => ExportAsync(set, http, pipeline, ct))
+                .WithName($"{name}.export").WithSummary($"Every {display} record the caller may export, as CSV (filter, search and fields as for the list).")
+                .Produces(200, contentType: "text/csv").ProducesProblem(400).ProducesProblem(403);
         if (enabled.HasFlag(StandardEndpoints.Get))
             group.MapGet(route + "/{id:guid}", async (Guid id, HttpContext http, RecordPipeline pipeline, CancellationToken ct) =>
                     await ReadAsync(set, id, http, pipeline, ct) ?? throw new RecordNotFoundException(set.FullName, id))
@@ -85,6 +89,68 @@ internal static class EntitySetEndpoints
         };
         var page = await query.RunAsync(Source(pipeline.Db, set), set.ClrType, pipeline.VisibleFieldsOf(set), set.Definition.DefaultSort, ct);
         return Results.Ok(page);
+    }
+
+    public const int MaxExportRows = 1_000_000;
+
+    /// <summary>
+    /// Streams the records as CSV, a keyset page at a time (memory stays flat whatever the size), within
+    /// the caller's export depth (never beyond their read depth) and without fields their roles hide.
+    /// The export itself is audited.
+    /// </summary>
+    private static async Task<IResult> ExportAsync(EntitySetDescriptor set, HttpContext http, RecordPipeline pipeline, CancellationToken ct)
+    {
+        await pipeline.PrepareAsync(ct);
+        var depth = (AccessDepth)Math.Min((int)pipeline.Access.Require(set, Privileges.Export), (int)pipeline.Access.Depth(set, Privileges.Read));
+        if (depth == AccessDepth.None) throw new SalesKernel.Sdk.AccessDeniedException($"You may not read {set.FullName}.");
+        var q = http.Request.Query;
+        var fields = pipeline.VisibleFieldsOf(set);
+        var query = (string? cursor) => new ListQuery
+        {
+            Scope = record => pipeline.Access.Scope(set, depth, record),
+            Filter = q["filter"], Search = q["search"], Fields = q["fields"], Limit = ListQuery.MaxLimit, Cursor = cursor ?? "",
+        };
+        // the first page runs before anything is written, so a bad query is still a clean 400
+        var page = await query(null).RunAsync(Source(pipeline.Db, set), set.ClrType, fields, "id", ct);
+        var columns = page.Items.FirstOrDefault()?.Keys.ToList() ?? SelectedNames(q["fields"], fields);
+        http.Response.ContentType = "text/csv; charset=utf-8";
+        http.Response.Headers.ContentDisposition = $"attachment; filename=\"{set.FullName}.csv\"";
+        await using var writer = new StreamWriter(http.Response.Body, new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: true)) { NewLine = "\r\n" };
+        await writer.WriteLineAsync(string.Join(',', columns.Select(Csv)));
+        var rows = 0;
+        while (true)
+        {
+            foreach (var item in page.Items)
+                await writer.WriteLineAsync(string.Join(',', columns.Select(c => Csv(Text(item.GetValueOrDefault(c))))));
+            rows += page.Items.Count;
+            if (page.NextCursor is not { } next || rows >= MaxExportRows) break;
+            page = await query(next).RunAsync(Source(pipeline.Db, set), set.ClrType, fields, "id", ct);
+        }
+        await writer.FlushAsync(ct);
+        await pipeline.AuditExportAsync(set, rows, q["filter"], ct);
+        return Results.Empty;
+    }
+
+    private static List<string> SelectedNames(string? selection, IReadOnlyList<RecordField> fields) =>
+        string.IsNullOrWhiteSpace(selection) ? fields.Select(f => f.Name).ToList()
+            : ["id", .. selection.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(n => n != "id")];
+
+    private static string Text(object? value) => value switch
+    {
+        null => "",
+        DateTime d => d.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture),
+        DateOnly d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        string[] list => string.Join(';', list),
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.ToString() ?? "",
+    };
+
+    /// <summary>RFC 4180 quoting; a leading = + - @ is prefixed with ' so spreadsheets do not run it as a formula.</summary>
+    private static string Csv(string text)
+    {
+        if (text.Length > 0 && text[0] is '=' or '+' or '-' or '@' && !decimal.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+            text = "'" + text;
+        return text.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? $"\"{text.Replace("\"", "\"\"")}\"" : text;
     }
 
     private static async Task<IResult?> ReadAsync(EntitySetDescriptor set, Guid id, HttpContext http, RecordPipeline pipeline, CancellationToken ct, int status = 200)

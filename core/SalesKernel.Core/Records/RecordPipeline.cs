@@ -183,6 +183,18 @@ public sealed class RecordPipeline(
         }, cancellationToken);
     }
 
+    /// <summary>Records that the caller exported records of a set (how many, with which filter).</summary>
+    public async Task AuditExportAsync(EntitySetDescriptor set, int rows, string? filter, CancellationToken cancellationToken)
+    {
+        db.Audit.Add(new AuditEntry
+        {
+            TenantId = caller.TenantId, AtUtc = clock.GetUtcNow().UtcDateTime, UserId = UserId, ClientIp = http.HttpContext?.Connection.RemoteIpAddress?.ToString(),
+            EntitySet = set.FullName, RecordId = Guid.Empty, Operation = "Export",
+            Changes = JsonSerializer.Serialize(new[] { new FieldChange("rows", null, rows), new FieldChange("filter", null, filter) }, ValueJson),
+        });
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
     // IEntityStore: the same path, typed, for plugin code.
 
     public IQueryable<TEntity> Query<TEntity>() where TEntity : class, IEntity => db.Set<TEntity>().AsNoTracking();

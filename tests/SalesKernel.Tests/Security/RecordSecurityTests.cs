@@ -129,6 +129,30 @@ public sealed class RecordSecurityTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_export_holds_only_the_records_and_fields_the_caller_may_export()
+    {
+        (await _admin.PutAsJsonAsync("/api/roles/sales-rep/fields", new { entity = "customers.customers", field = "industry", access = "Hidden" })).EnsureSuccessStatusCode();
+        await _rep1.CreateAsync(Url, new { name = "=HYPERLINK(\"http://evil\")", region = "West, \"North\"" });
+
+        var rep = await _rep1.GetAsync($"{Url}/export?sort=name");
+        Assert.Equal(HttpStatusCode.OK, rep.StatusCode);
+        Assert.Equal("text/csv", rep.Content.Headers.ContentType!.MediaType);
+        var lines = (await rep.Content.ReadAsStringAsync()).TrimStart('\uFEFF').Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        var header = lines[0].Split(',');
+        Assert.Contains("name", header);
+        Assert.DoesNotContain("industry", header);
+        Assert.Equal(3, lines.Length); // header, A, and the new one — not rep2's B
+        Assert.Contains(lines, l => l.Contains("A of rep1"));
+        Assert.DoesNotContain(lines, l => l.Contains("B of rep2"));
+        Assert.Contains(lines, l => l.Contains("\"'=HYPERLINK(\"\"http://evil\"\")\"") && l.Contains("\"West, \"\"North\"\"\""));
+
+        var manager = await (await _manager.GetAsync($"{Url}/export?fields=name")).Content.ReadAsStringAsync();
+        Assert.Equal(4, manager.Split("\r\n", StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.Equal(HttpStatusCode.Forbidden, (await _reader.GetAsync($"{Url}/export")).StatusCode); // read-only: no export by default
+        Assert.Contains((await _admin.GetObjectAsync("/api/audit?entity=customers.customers"))["items"]!.AsArray(), i => i!["operation"]!.GetValue<string>() == "Export");
+    }
+
+    [Fact]
     public async Task A_user_without_any_role_is_refused_and_sees_no_entity_sets()
     {
         (await _admin.PostAsJsonAsync("/api/users", new { email = "nobody@acme.test", password = KernelHost.TenantPassword })).EnsureSuccessStatusCode();
