@@ -67,6 +67,7 @@ public sealed class KernelDbContext(DbContextOptions<KernelDbContext> options, P
         modelBuilder.Entity<FieldRule>(FieldRule.Configure);
         modelBuilder.Entity<RecordShare>(RecordShare.Configure);
         modelBuilder.Entity<ApiKey>(ApiKey.Configure);
+        modelBuilder.Entity<Workflow.TransitionRecord>(Workflow.TransitionRecord.Configure);
 
         foreach (var (plugin, entity) in Catalog.Entities)
         {

@@ -71,6 +71,7 @@ public static class SalesKernelHostingExtensions
         });
         builder.Services.AddScoped<RecordPipeline>();
         builder.Services.AddScoped<IEntityStore>(sp => sp.GetRequiredService<RecordPipeline>());
+        builder.Services.AddScoped<Workflow.Transitions>();
         builder.Services.AddHostedService<OutboxDispatcher>();
 
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));

@@ -37,7 +37,12 @@ internal static class MetadataApi
         set.Definition.AllowsCustomFields,
         set.Definition.IsOwned,
         set.Definition.DefaultSort,
-        fields.Select(Describe).ToList());
+        fields.Select(Describe).ToList(),
+        set.Definition.StateMachine is { } m ? new StateMachineMetadata(
+            JsonNames.CamelCase(m.PropertyName), Workflow.Transitions.StateName(m.Initial),
+            m.States.Select(Workflow.Transitions.StateName).ToList(), m.Final.Select(Workflow.Transitions.StateName).ToList(),
+            m.Transitions.Select(t => new TransitionMetadata(t.Name, t.From.Select(Workflow.Transitions.StateName).ToList(), Workflow.Transitions.StateName(t.To),
+                t.Privilege, t.RequiresComment, t.Guards.Select(g => new GuardMetadata(g.Rule, g.Reason)).ToList())).ToList()) : null);
 
     public static FieldMetadata Describe(RecordField f) => new(
         f.Name, f.Type.ToString(), f.Source.ToString(), f.Owner, f.DisplayName, f.IsRequired, f.IsReadOnly,
@@ -48,7 +53,12 @@ public sealed record MetadataDocument(IReadOnlyList<EntitySetMetadata> EntitySet
 
 public sealed record EntitySetMetadata(
     string Name, string Plugin, string Route, LocalizedText DisplayName, LocalizedText PluralDisplayName,
-    IReadOnlyList<string> Endpoints, bool AllowsCustomFields, bool Owned, string? DefaultSort, IReadOnlyList<FieldMetadata> Fields);
+    IReadOnlyList<string> Endpoints, bool AllowsCustomFields, bool Owned, string? DefaultSort, IReadOnlyList<FieldMetadata> Fields,
+    StateMachineMetadata? StateMachine);
+
+public sealed record StateMachineMetadata(string Field, string Initial, IReadOnlyList<string> States, IReadOnlyList<string> Final, IReadOnlyList<TransitionMetadata> Transitions);
+public sealed record TransitionMetadata(string Name, IReadOnlyList<string> From, string To, string Privilege, bool RequiresComment, IReadOnlyList<GuardMetadata> Guards);
+public sealed record GuardMetadata(string Rule, string Reason);
 
 public sealed record FieldMetadata(
     string Name, string Type, string Source, string Owner, LocalizedText? DisplayName, bool Required, bool ReadOnly,

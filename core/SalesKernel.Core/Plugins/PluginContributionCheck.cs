@@ -45,6 +45,17 @@ internal static class PluginContributionCheck
                 return $"it {verb} {owner.Set.FullName} without declaring a dependency on '{owner.Plugin.Id}'";
         }
 
+        foreach (var set in registration.EntitySets.Where(s => s.StateMachine is not null))
+        {
+            var machine = set.StateMachine!;
+            if (set.ClrType.GetProperty(machine.PropertyName)?.PropertyType is not { } type || (Nullable.GetUnderlyingType(type) ?? type) != machine.StateType)
+                return $"the state machine of {set.FullName} names {machine.PropertyName}, which is not a property of type {machine.StateType.Name}";
+            if (machine.Transitions.FirstOrDefault(t => !Privileges.Standard.Contains(t.Privilege) && !set.ExtraPrivileges.ContainsKey(t.Privilege)) is { } t)
+                return $"transition '{t.Name}' of {set.FullName} needs privilege '{t.Privilege}', which the set does not declare (Privilege(...))";
+            if (machine.Transitions.FirstOrDefault(t => t.From.Any(machine.Final.Contains)) is { } leaving)
+                return $"transition '{leaving.Name}' of {set.FullName} leaves a final state";
+        }
+
         foreach (var extension in registration.Extensions)
         {
             var taken = extension.ClrType.GetProperties(BindingFlags.Public | BindingFlags.Instance)

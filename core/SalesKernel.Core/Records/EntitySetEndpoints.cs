@@ -52,6 +52,25 @@ internal static class EntitySetEndpoints
                 })
                 .WithName($"{name}.delete").WithSummary($"Delete a record of {display}; If-Match is honoured.")
                 .Produces(204).ProducesProblem(404).ProducesProblem(412).ProducesProblem(422);
+        if (set.Definition.StateMachine is not null)
+        {
+            group.MapGet(route + "/{id:guid}/transitions", async (Guid id, Workflow.Transitions transitions, CancellationToken ct) =>
+                    Results.Ok(await transitions.AvailableAsync(set, id, ct)))
+                .WithName($"{name}.transitions").WithSummary($"The transitions of a record of {display}, and why any cannot run now.")
+                .Produces<IReadOnlyList<Workflow.TransitionAvailability>>().ProducesProblem(404);
+            group.MapPost(route + "/{id:guid}/transitions/{transition}", async (Guid id, string transition, Workflow.TransitionRequest? request,
+                    HttpContext http, Workflow.Transitions transitions, RecordPipeline pipeline, CancellationToken ct) =>
+                {
+                    await transitions.RunAsync(set, id, transition, request?.Comment, RecordVersion.FromIfMatch(http.Request), ct);
+                    return (await ReadAsync(set, id, http, pipeline, ct))!;
+                })
+                .WithName($"{name}.transition").WithSummary($"Run a transition on a record of {display}, with an optional comment.")
+                .Produces<Dictionary<string, object?>>().ProducesValidationProblem().ProducesProblem(403).ProducesProblem(404).ProducesProblem(412).ProducesProblem(422);
+            group.MapGet(route + "/{id:guid}/history", async (Guid id, Workflow.Transitions transitions, CancellationToken ct) =>
+                    Results.Ok(await transitions.HistoryAsync(set, id, ct)))
+                .WithName($"{name}.history").WithSummary($"The transitions a record of {display} went through, oldest first.")
+                .Produces<IReadOnlyList<Workflow.TransitionHistoryItem>>().ProducesProblem(404);
+        }
         if (set.Definition.IsOwned)
         {
             group.MapPost(route + "/{id:guid}/assign", (Guid id, AssignRequest request, HttpContext http, RecordPipeline pipeline, CancellationToken ct) =>

@@ -76,6 +76,7 @@ public sealed class EntitySetRegistry
             var declared = set.Fields.FirstOrDefault(f => f.PropertyName == name)
                 ?? new FieldDefinition(JsonNames.CamelCase(name), name, property.ClrType);
             var field = FromDefinition(declared, property, FieldSource.Entity, set.PluginId);
+            if (set.StateMachine?.PropertyName == name) field = Copy(field, field.IsFilterable, field.IsSortable, readOnly: true);
             if (name == nameof(IEntity.Id))
                 field = Copy(field, isFilterable: true, isSortable: true);
             fields.Add(field);
@@ -149,10 +150,10 @@ public sealed class EntitySetRegistry
         };
     }
 
-    private static RecordField Copy(RecordField f, bool isFilterable, bool isSortable) => new()
+    private static RecordField Copy(RecordField f, bool isFilterable, bool isSortable, bool? readOnly = null) => new()
     {
         Name = f.Name, PropertyName = f.PropertyName, ClrType = f.ClrType, Type = f.Type, Source = f.Source, Owner = f.Owner,
-        DisplayName = f.DisplayName, IsRequired = false, IsReadOnly = f.IsReadOnly, IsSearchable = f.IsSearchable,
+        DisplayName = f.DisplayName, IsRequired = readOnly is null && f.IsRequired, IsReadOnly = readOnly ?? f.IsReadOnly, IsSearchable = f.IsSearchable,
         IsFilterable = isFilterable, IsSortable = isSortable, IsNullable = f.IsNullable, MaxLength = f.MaxLength,
         Minimum = f.Minimum, Maximum = f.Maximum, Choices = f.Choices, ReferenceTo = f.ReferenceTo, Property = f.Property,
     };

@@ -195,6 +195,46 @@ public sealed class RecordPipeline(
         await db.SaveChangesAsync(cancellationToken);
     }
 
+    private bool _transitioning;
+
+    /// <summary>
+    /// Changes a record's status through its state machine: <paramref name="change"/> (the kernel's
+    /// transition runner) checks the start state and guards and sets the status; the rest is an update.
+    /// </summary>
+    public async Task<EntityEntry> TransitionAsync(EntitySetDescriptor set, Guid id, string privilege, long? expectedVersion, Action<EntityEntry> change, CancellationToken cancellationToken)
+    {
+        await PrepareAsync(cancellationToken);
+        return await InTransactionAsync(async () =>
+        {
+            var entry = await FindTrackedAsync(set, id, expectedVersion, privilege, cancellationToken);
+            change(entry);
+            var version = (long)entry.Property(SystemFields.Version).OriginalValue!;
+            entry.Property(SystemFields.UpdatedAt).CurrentValue = clock.GetUtcNow().UtcDateTime;
+            entry.Property(SystemFields.UpdatedBy).CurrentValue = UserId;
+            entry.Property(SystemFields.Version).CurrentValue = version + 1;
+            _transitioning = true;
+            try
+            {
+                await RunStagesAsync(set, entry, WriteOperation.Update, cancellationToken);
+            }
+            finally
+            {
+                _transitioning = false;
+            }
+            return entry;
+        }, cancellationToken);
+    }
+
+    /// <summary>A record the caller may read, tracked (for a look, not a write); 404 otherwise.</summary>
+    public async Task<EntityEntry> FindReadableAsync(EntitySetDescriptor set, Guid id, CancellationToken cancellationToken)
+    {
+        var find = typeof(RecordPipeline).GetMethod(nameof(FindTrackedTypedAsync), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!
+            .MakeGenericMethod(set.ClrType);
+        var depth = access.Depth(set, Privileges.Read);
+        var entity = depth == AccessDepth.None ? null : await (Task<object?>)find.Invoke(this, [set, id, depth, cancellationToken])!;
+        return entity is null ? throw new RecordNotFoundException(set.FullName, id) : db.Entry(entity);
+    }
+
     // IEntityStore: the same path, typed, for plugin code.
 
     public IQueryable<TEntity> Query<TEntity>() where TEntity : class, IEntity => db.Set<TEntity>().AsNoTracking();
@@ -239,6 +279,8 @@ public sealed class RecordPipeline(
             entry.Property(SystemFields.TeamId).CurrentValue = access.TeamId?.ToString();
         }
         foreach (var (field, value) in values) RecordValues.Set(entry, field, value);
+        // a record starts its lifecycle in the initial state, whatever it was given
+        if (set.Definition.StateMachine is { } machine) entry.Property(machine.PropertyName).CurrentValue = machine.Initial;
         await RunStagesAsync(set, entry, WriteOperation.Create, cancellationToken);
         return entry;
     }
@@ -326,6 +368,10 @@ public sealed class RecordPipeline(
                 (Func<IReadOnlyCollection<string>>)(() => Diff(entry, fields, operation, beforeValues).Select(c => c.Field).ToList()),
                 _depth, UserId)!;
 
+            if (operation == WriteOperation.Update && !_transitioning && set.Definition.StateMachine is { } machine
+                && entry.Property(machine.PropertyName).IsModified)
+                throw new RuleViolationException("kernel.status-by-transition",
+                    $"The {machine.PropertyName} of {set.FullName} changes only through its transitions: {string.Join(", ", machine.Transitions.Select(t => t.Name))}.");
             if (operation != WriteOperation.Delete)
             {
                 await ValidateAsync(set, entry, change, fields, beforeValues, operation, cancellationToken);

@@ -114,6 +114,27 @@ public sealed class EntitySetBuilder<TEntity> where TEntity : class, IEntity
         return this;
     }
 
+    /// <summary>
+    /// Declares the lifecycle of a status property; see <see cref="StateMachineBuilder{TEntity, TState}"/>.
+    /// The property becomes read-only to clients; transitions change it.
+    /// </summary>
+    /// <typeparam name="TState">The status type: an enum or a string.</typeparam>
+    /// <param name="status">The status property, such as <c>d =&gt; d.Stage</c>.</param>
+    /// <param name="configure">States and transitions.</param>
+    /// <returns>This builder.</returns>
+    public EntitySetBuilder<TEntity> StateMachine<TState>(Expression<Func<TEntity, TState>> status, Action<StateMachineBuilder<TEntity, TState>> configure)
+        where TState : notnull
+    {
+        if (status.Body is not MemberExpression { Member: System.Reflection.PropertyInfo info })
+            throw new ArgumentException("StateMachine must name a property, as in d => d.Stage.", nameof(status));
+        if (Definition.StateMachine is not null) throw new InvalidOperationException("An entity set has at most one state machine.");
+        var definition = new StateMachineDefinition(info.Name, typeof(TState));
+        configure(new StateMachineBuilder<TEntity, TState>(definition));
+        if (definition.Initial is null) throw new InvalidOperationException($"The state machine of {typeof(TEntity).Name} needs an initial state.");
+        Definition.StateMachine = definition;
+        return this;
+    }
+
     /// <summary>Whether administrators may add custom fields to this set (they may by default).</summary>
     /// <param name="allowed">False to forbid.</param>
     /// <returns>This builder.</returns>
@@ -166,4 +187,6 @@ public sealed class EntitySetDefinition
     public Dictionary<string, LocalizedText> ExtraPrivileges { get; } = [];
     /// <summary>Default grants to standard roles; empty means the kernel's defaults.</summary>
     public List<DefaultGrant> DefaultGrants { get; } = [];
+    /// <summary>The lifecycle of the status property, if the set has one.</summary>
+    public StateMachineDefinition? StateMachine { get; set; }
 }

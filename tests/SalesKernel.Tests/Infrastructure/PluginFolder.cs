@@ -15,6 +15,7 @@ public sealed class PluginFolder : IDisposable
     public const string LibV1 = "SalesKernel.TestPlugins.LibV1";
     public const string LibV2 = "SalesKernel.TestPlugins.LibV2";
     public const string Credit = "SalesKernel.TestPlugins.Credit";
+    public const string Deals = "SalesKernel.TestPlugins.Deals";
 
     private static readonly string Built = System.IO.Path.Combine(AppContext.BaseDirectory, "plugins");
 

@@ -1,0 +1,91 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
+using SalesKernel.Core.Records;
+using SalesKernel.Sdk.Entities;
+
+namespace SalesKernel.Core.Workflow;
+
+/// <summary>Runs a state machine's transitions through the write pipeline and tells which are available.</summary>
+public sealed class Transitions(RecordPipeline pipeline)
+{
+    public const int MaxCommentLength = 2000;
+
+    public static string StateName(object? state) => state?.ToString() ?? "";
+
+    /// <summary>Runs a transition: privilege over the record, start state, comment, guards; then the change, audited and in the history.</summary>
+    public async Task<EntityEntry> RunAsync(EntitySetDescriptor set, Guid id, string name, string? comment, long? expectedVersion, CancellationToken ct)
+    {
+        var machine = set.Definition.StateMachine ?? throw new RecordNotFoundException(set.FullName, id);
+        var transition = machine.Transitions.FirstOrDefault(t => t.Name == name)
+            ?? throw new TransitionNotFoundException($"{set.FullName} has no transition '{name}'; it has: {string.Join(", ", machine.Transitions.Select(t => t.Name))}.");
+        if (comment?.Length > MaxCommentLength)
+            throw new RecordValidationException(new Dictionary<string, string[]> { ["comment"] = [$"must be at most {MaxCommentLength} characters"] });
+        comment = string.IsNullOrWhiteSpace(comment) ? null : comment.Trim();
+
+        return await pipeline.TransitionAsync(set, id, transition.Privilege, expectedVersion, entry =>
+        {
+            var from = entry.Property(machine.PropertyName).CurrentValue!;
+            if (!transition.From.Contains(from))
+                throw new RuleViolationException("kernel.transition-from",
+                    $"'{name}' starts from {string.Join(" or ", transition.From.Select(StateName))}; the record is {StateName(from)}.");
+            if (transition.RequiresComment && comment is null)
+                throw new RecordValidationException(new Dictionary<string, string[]> { ["comment"] = [$"is required to {name}"] });
+            if (transition.Guards.FirstOrDefault(g => !g.Holds(entry.Entity)) is { } failed)
+                throw new RuleViolationException(failed.Rule, failed.Reason);
+
+            entry.Property(machine.PropertyName).CurrentValue = transition.To;
+            var run = new TransitionRun(name, from, transition.To, comment, pipeline.Db.Caller.UserId);
+            foreach (var effect in transition.Effects) effect(entry.Entity, run);
+            entry.DetectChanges();
+            pipeline.Db.Add(new TransitionRecord
+            {
+                TenantId = pipeline.Db.Caller.TenantId!.Value, EntitySet = set.FullName, RecordId = id, Transition = name,
+                FromState = StateName(from), ToState = StateName(transition.To), Comment = comment,
+                UserId = pipeline.Db.Caller.UserId, AtUtc = DateTime.UtcNow,
+            });
+        }, ct);
+    }
+
+    /// <summary>Every transition of the record's set, and for each why the caller cannot run it now (empty when they can).</summary>
+    public async Task<IReadOnlyList<TransitionAvailability>> AvailableAsync(EntitySetDescriptor set, Guid id, CancellationToken ct)
+    {
+        var machine = set.Definition.StateMachine ?? throw new RecordNotFoundException(set.FullName, id);
+        await pipeline.PrepareAsync(ct);
+        var entry = await pipeline.FindReadableAsync(set, id, ct);
+        var state = entry.Property(machine.PropertyName).CurrentValue;
+        var owner = set.Definition.IsOwned ? entry.Property(SystemFields.OwnerId).CurrentValue as string : null;
+        var team = set.Definition.IsOwned ? entry.Property(SystemFields.TeamId).CurrentValue as string : null;
+        var result = new List<TransitionAvailability>();
+        foreach (var transition in machine.Transitions)
+        {
+            var reasons = new List<string>();
+            if (!transition.From.Contains(state!))
+                reasons.Add($"It starts from {string.Join(" or ", transition.From.Select(StateName))}; the record is {StateName(state)}.");
+            if (!await pipeline.Access.ReachesAsync(set, pipeline.Access.Depth(set, transition.Privilege), id, owner, team, ct))
+                reasons.Add($"You lack the '{transition.Privilege}' privilege over this record.");
+            reasons.AddRange(transition.Guards.Where(g => !g.Holds(entry.Entity)).Select(g => g.Reason));
+            result.Add(new TransitionAvailability(transition.Name, StateName(transition.To), reasons.Count == 0, transition.RequiresComment, reasons));
+        }
+        pipeline.Db.ChangeTracker.Clear();
+        return result;
+    }
+
+    public async Task<IReadOnlyList<TransitionHistoryItem>> HistoryAsync(EntitySetDescriptor set, Guid id, CancellationToken ct)
+    {
+        await pipeline.PrepareAsync(ct);
+        await pipeline.FindReadableAsync(set, id, ct);
+        var tenant = pipeline.Db.Caller.TenantId;
+        return await pipeline.Db.Set<TransitionRecord>().AsNoTracking()
+            .Where(t => t.TenantId == tenant && t.EntitySet == set.FullName && t.RecordId == id)
+            .OrderBy(t => t.Id)
+            .Select(t => new TransitionHistoryItem(t.Transition, t.FromState, t.ToState, t.Comment, t.UserId, t.AtUtc))
+            .ToListAsync(ct);
+    }
+}
+
+public sealed record TransitionAvailability(string Name, string To, bool Available, bool RequiresComment, IReadOnlyList<string> Reasons);
+public sealed record TransitionHistoryItem(string Transition, string From, string To, string? Comment, string? UserId, DateTime AtUtc);
+public sealed record TransitionRequest(string? Comment);
+
+/// <summary>No transition of that name: answered 404.</summary>
+public sealed class TransitionNotFoundException(string message) : Exception(message);

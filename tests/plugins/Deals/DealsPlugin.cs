@@ -1,0 +1,55 @@
+using SalesKernel.Sdk;
+using SalesKernel.Sdk.Entities;
+
+namespace SalesKernel.TestPlugins.Deals;
+
+public sealed class DealsPlugin : ISalesKernelPlugin
+{
+    public void Configure(IPluginBuilder builder) =>
+        builder.AddEntitySet<Deal>("deals", set => set
+            .DisplayName(new("Deal", "交易"), new("Deals", "交易"))
+            .OwnedByUser()
+            .Model(b =>
+            {
+                b.Property(d => d.Title).HasMaxLength(200);
+                b.Property(d => d.Stage).HasConversion<string>().HasMaxLength(20);
+                b.Property(d => d.LostReason).HasMaxLength(500);
+                b.Property(d => d.Amount).HasPrecision(18, 2);
+            })
+            .Field(d => d.Title, f => f.Required())
+            .Field(d => d.Stage, f => f.Filterable().Sortable())
+            .Privilege("win", new("Win deals", "赢单"))
+            .Grant(StandardRoles.SalesRep, AccessDepth.Own, Privileges.Read, Privileges.Create, Privileges.Update)
+            .Grant(StandardRoles.SalesManager, AccessDepth.TeamAndBelow, Privileges.Read, Privileges.Create, Privileges.Update, "win")
+            .StateMachine(d => d.Stage, sm => sm
+                .Initial(DealStage.New)
+                .Final(DealStage.Won)
+                .Transition("qualify", [DealStage.New], DealStage.Qualified)
+                .Transition("win", [DealStage.Qualified], DealStage.Won, t => t
+                    .RequiresPrivilege("win")
+                    .Guard("deals.amount-required", d => d.Amount > 0, "A deal is won only with an amount.")
+                    .Effect((d, run) => d.ClosedAtUtc = DateTime.UtcNow))
+                .Transition("lose", [DealStage.New, DealStage.Qualified], DealStage.Lost, t => t
+                    .RequiresComment()
+                    .Effect((d, run) => d.LostReason = run.Comment))
+                .Transition("reopen", [DealStage.Lost], DealStage.New, t => t
+                    .Effect((d, _) => d.LostReason = null))));
+}
+
+public sealed class Deal : IEntity
+{
+    public Guid Id { get; set; }
+    public string Title { get; set; } = "";
+    public decimal? Amount { get; set; }
+    public DealStage Stage { get; set; }
+    public string? LostReason { get; set; }
+    public DateTime? ClosedAtUtc { get; set; }
+}
+
+public enum DealStage
+{
+    New,
+    Qualified,
+    Won,
+    Lost,
+}
