@@ -97,6 +97,14 @@ public interface IPluginBuilder
         where TEntity : class, Entities.IEntity
         where THandler : class, Entities.IEntityEventHandler<TEntity>;
 
+    /// <summary>Declares a recurring job; see <see cref="IScheduledJob"/>.</summary>
+    /// <typeparam name="TJob">The job; created per run from the container.</typeparam>
+    /// <param name="name">Lower-case name within the plugin.</param>
+    /// <param name="cron">Five-field cron (<c>0 2 * * *</c>: 02:00 UTC daily) or six fields with seconds first.</param>
+    /// <param name="scope">Per tenant (default) or once for the installation.</param>
+    /// <returns>The same builder, for chaining.</returns>
+    IPluginBuilder AddJob<TJob>(string name, string cron, JobScope scope = JobScope.PerTenant) where TJob : class, IScheduledJob;
+
     /// <summary>
     /// Maps the plugin's HTTP endpoints. <paramref name="map"/> receives a route group rooted at
     /// <c>/api/&lt;plugin id&gt;</c> and tagged with the plugin's name in the OpenAPI document.

@@ -68,6 +68,8 @@ public sealed class KernelDbContext(DbContextOptions<KernelDbContext> options, P
         modelBuilder.Entity<RecordShare>(RecordShare.Configure);
         modelBuilder.Entity<ApiKey>(ApiKey.Configure);
         modelBuilder.Entity<Workflow.TransitionRecord>(Workflow.TransitionRecord.Configure);
+        modelBuilder.Entity<Jobs.JobSchedule>(Jobs.JobSchedule.Configure);
+        modelBuilder.Entity<Jobs.JobRunRecord>(Jobs.JobRunRecord.Configure);
 
         foreach (var (plugin, entity) in Catalog.Entities)
         {

@@ -13,6 +13,7 @@ using Microsoft.Extensions.Logging;
 using SalesKernel.Core.Data;
 using SalesKernel.Core.Plugins;
 using SalesKernel.Core.Audit;
+using SalesKernel.Core.Jobs;
 using SalesKernel.Core.CustomFields;
 using SalesKernel.Core.Metadata;
 using SalesKernel.Core.Outbox;
@@ -73,6 +74,7 @@ public static class SalesKernelHostingExtensions
         builder.Services.AddScoped<IEntityStore>(sp => sp.GetRequiredService<RecordPipeline>());
         builder.Services.AddScoped<Workflow.Transitions>();
         builder.Services.AddHostedService<OutboxDispatcher>();
+        builder.Services.AddHostedService<Jobs.JobScheduler>();
 
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         builder.Services.AddProblemDetails();
@@ -130,6 +132,7 @@ public static class SalesKernelHostingExtensions
         app.MapAccessApi();
         app.MapApiKeyApi();
         app.MapIpAllowListApi();
+        app.MapJobApi();
         app.MapHealthChecks("/health").AllowAnonymous();
         return app;
     }

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using SalesKernel.Sdk;
 using SalesKernel.Sdk.Entities;
+using Jobs_ = SalesKernel.Core.Jobs;
 
 namespace SalesKernel.Core.Plugins;
 
@@ -20,6 +21,7 @@ internal sealed partial class PluginRegistration(PluginInfo plugin, IConfigurati
     private readonly List<HandlerRegistration> _handlers = [];
     private readonly List<ValidatorRegistration> _validators = [];
     private readonly List<EventHandlerRegistration> _eventHandlers = [];
+    private readonly List<JobDefinition> _jobs = [];
 
     public PluginInfo Plugin { get; } = plugin;
     public IConfiguration Configuration { get; } = configuration;
@@ -33,6 +35,17 @@ internal sealed partial class PluginRegistration(PluginInfo plugin, IConfigurati
     public IReadOnlyList<HandlerRegistration> Handlers => _handlers;
     public IReadOnlyList<ValidatorRegistration> Validators => _validators;
     public IReadOnlyList<EventHandlerRegistration> EventHandlers => _eventHandlers;
+    public IReadOnlyList<JobDefinition> Jobs => _jobs;
+
+    public IPluginBuilder AddJob<TJob>(string name, string cron, JobScope scope = JobScope.PerTenant) where TJob : class, IScheduledJob
+    {
+        if (!SetName().IsMatch(name ?? "")) throw new ArgumentException($"Job name \"{name}\" must be lower-case letters, digits and dashes.", nameof(name));
+        if (_jobs.Any(j => j.Name == name)) throw new InvalidOperationException($"Job {name} is declared twice.");
+        Jobs_.Schedule.Parse(cron); // a bad expression fails the plugin now, not at the first run
+        Services.AddTransient<TJob>();
+        _jobs.Add(new JobDefinition(Plugin.Id, name!, cron, typeof(TJob), scope));
+        return this;
+    }
 
     public IPluginBuilder AddEntitySet<TEntity>(string name, Action<EntitySetBuilder<TEntity>> configure) where TEntity : class, IEntity
     {

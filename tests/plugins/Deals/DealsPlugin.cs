@@ -5,7 +5,9 @@ namespace SalesKernel.TestPlugins.Deals;
 
 public sealed class DealsPlugin : ISalesKernelPlugin
 {
-    public void Configure(IPluginBuilder builder) =>
+    public void Configure(IPluginBuilder builder)
+    {
+        builder.AddJob<DealSweep>("sweep", builder.Configuration["SweepCron"] ?? "0 3 * * *");
         builder.AddEntitySet<Deal>("deals", set => set
             .DisplayName(new("Deal", "交易"), new("Deals", "交易"))
             .OwnedByUser()
@@ -34,6 +36,17 @@ public sealed class DealsPlugin : ISalesKernelPlugin
                     .Effect((d, run) => d.LostReason = run.Comment))
                 .Transition("reopen", [DealStage.Lost], DealStage.New, t => t
                     .Effect((d, _) => d.LostReason = null))));
+    }
+}
+
+/// <summary>A per-tenant job; it reads the tenant's deals, so it fails if it does not run as a tenant.</summary>
+public sealed class DealSweep(IEntityStore store, ICallerContext caller) : IScheduledJob
+{
+    public async Task RunAsync(JobRun run, CancellationToken cancellationToken)
+    {
+        if (caller.TenantId != run.TenantId) throw new InvalidOperationException("the job does not act as its tenant");
+        _ = await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.CountAsync(store.Query<Deal>(), cancellationToken);
+    }
 }
 
 public sealed class Deal : IEntity
