@@ -70,6 +70,8 @@ public sealed class KernelDbContext(DbContextOptions<KernelDbContext> options, P
         modelBuilder.Entity<Workflow.TransitionRecord>(Workflow.TransitionRecord.Configure);
         modelBuilder.Entity<Jobs.JobSchedule>(Jobs.JobSchedule.Configure);
         modelBuilder.Entity<Jobs.JobRunRecord>(Jobs.JobRunRecord.Configure);
+        modelBuilder.Entity<Webhooks.WebhookSubscription>(Webhooks.WebhookSubscription.Configure);
+        modelBuilder.Entity<Webhooks.WebhookDelivery>(Webhooks.WebhookDelivery.Configure);
 
         foreach (var (plugin, entity) in Catalog.Entities)
         {

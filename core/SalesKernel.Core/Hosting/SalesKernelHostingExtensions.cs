@@ -14,6 +14,7 @@ using SalesKernel.Core.Data;
 using SalesKernel.Core.Plugins;
 using SalesKernel.Core.Audit;
 using SalesKernel.Core.Jobs;
+using SalesKernel.Core.Webhooks;
 using SalesKernel.Core.CustomFields;
 using SalesKernel.Core.Metadata;
 using SalesKernel.Core.Outbox;
@@ -75,6 +76,8 @@ public static class SalesKernelHostingExtensions
         builder.Services.AddScoped<Workflow.Transitions>();
         builder.Services.AddHostedService<OutboxDispatcher>();
         builder.Services.AddHostedService<Jobs.JobScheduler>();
+        builder.Services.AddHttpClient(Webhooks.WebhookSender.ClientName, c => c.Timeout = TimeSpan.FromSeconds(10));
+        builder.Services.AddHostedService<Webhooks.WebhookSender>();
 
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         builder.Services.AddProblemDetails();
@@ -133,6 +136,7 @@ public static class SalesKernelHostingExtensions
         app.MapApiKeyApi();
         app.MapIpAllowListApi();
         app.MapJobApi();
+        app.MapWebhookApi();
         app.MapHealthChecks("/health").AllowAnonymous();
         return app;
     }

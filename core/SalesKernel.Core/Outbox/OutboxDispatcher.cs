@@ -72,6 +72,7 @@ internal sealed class OutboxDispatcher(IServiceScopeFactory scopes, OutboxSignal
                         DateTime.SpecifyKind(message.OccurredAtUtc, DateTimeKind.Utc), message.UserId, message.Changes);
                     await (Task)method.Invoke(handler, [entityEvent, cancellationToken])!;
                 }
+                await QueueWebhooksAsync(db, message, cancellationToken);
                 message.DispatchedAtUtc = clock.GetUtcNow().UtcDateTime;
             }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested)
@@ -88,6 +89,28 @@ internal sealed class OutboxDispatcher(IServiceScopeFactory scopes, OutboxSignal
             await db.SaveChangesAsync(CancellationToken.None);
         }
         return batch.Count;
+    }
+
+    /// <summary>One delivery row per matching subscription, saved with the event's progress: none is lost or doubled.</summary>
+    private async Task QueueWebhooksAsync(KernelDbContext db, OutboxMessage message, CancellationToken ct)
+    {
+        if (message.TenantId is not { } tenant) return;
+        var hooks = await db.Set<Webhooks.WebhookSubscription>().AsNoTracking().Where(w => w.TenantId == tenant && w.IsActive).ToListAsync(ct);
+        var now = clock.GetUtcNow().UtcDateTime;
+        foreach (var hook in hooks.Where(h => h.Wants(message.EntitySet)))
+        {
+            if (await db.Set<Webhooks.WebhookDelivery>().AnyAsync(d => d.WebhookId == hook.Id && d.EventId == message.Id, ct)) continue;
+            var payload = System.Text.Json.JsonSerializer.Serialize(new
+            {
+                sequence = message.Id, entitySet = message.EntitySet, recordId = message.RecordId, operation = message.Operation,
+                occurredAtUtc = DateTime.SpecifyKind(message.OccurredAtUtc, DateTimeKind.Utc), userId = message.UserId,
+                changes = System.Text.Json.JsonDocument.Parse(message.Changes).RootElement,
+            });
+            db.Add(new Webhooks.WebhookDelivery
+            {
+                TenantId = tenant, WebhookId = hook.Id, EventId = message.Id, Url = hook.Url, Payload = payload, NextAttemptAtUtc = now, CreatedAtUtc = now,
+            });
+        }
     }
 
     public static TimeSpan Backoff(int attempts) => TimeSpan.FromSeconds(Math.Min(3600, Math.Pow(2, Math.Min(attempts, 12))));

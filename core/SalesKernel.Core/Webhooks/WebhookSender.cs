@@ -1,0 +1,99 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using SalesKernel.Core.Data;
+using SalesKernel.Core.Outbox;
+
+namespace SalesKernel.Core.Webhooks;
+
+/// <summary>
+/// Sends webhook deliveries: POST of the event as JSON, signed with HMAC-SHA256 of the body under the
+/// subscription's secret (<c>X-SalesKernel-Signature: sha256=&lt;hex&gt;</c>). A failure (no answer in
+/// 10 s, or not 2xx) is retried with exponential back-off (2 s, 4 s, … at most an hour) up to
+/// <see cref="MaxAttempts"/>. Deliveries live in the database, so none is lost across a restart.
+/// </summary>
+internal sealed class WebhookSender(IServiceScopeFactory scopes, IHttpClientFactory clients, IDataProtectionProvider protection,
+    OutboxSignal signal, TimeProvider clock, IConfiguration configuration, ILogger<WebhookSender> logger) : BackgroundService
+{
+    public const int MaxAttempts = 10;
+    public const string ClientName = "webhooks";
+    public const string SecretPurpose = "SalesKernel.Webhooks.Secret";
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var poll = TimeSpan.FromSeconds(Math.Max(1, configuration.GetValue("SalesKernel:Webhooks:PollSeconds", 2)));
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                while (await SendDueAsync(stoppingToken) > 0) { }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                logger.LogError(e, "Webhook deliveries could not be read; trying again shortly");
+            }
+            await signal.WaitAsync(poll, stoppingToken);
+        }
+    }
+
+    private async Task<int> SendDueAsync(CancellationToken ct)
+    {
+        using var scope = scopes.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<KernelDbContext>();
+        var now = clock.GetUtcNow().UtcDateTime;
+        var due = await db.Set<WebhookDelivery>()
+            .Where(d => d.DeliveredAtUtc == null && d.GaveUpAtUtc == null && d.NextAttemptAtUtc <= now)
+            .OrderBy(d => d.Id).Take(20).ToListAsync(ct);
+        if (due.Count == 0) return 0;
+        var hooks = await db.Set<WebhookSubscription>().AsNoTracking().Where(w => due.Select(d => d.WebhookId).Contains(w.Id)).ToDictionaryAsync(w => w.Id, ct);
+        var protector = protection.CreateProtector(SecretPurpose);
+        var client = clients.CreateClient(ClientName);
+        foreach (var delivery in due)
+        {
+            delivery.Attempts++;
+            if (!hooks.TryGetValue(delivery.WebhookId, out var hook) || !hook.IsActive)
+            {
+                delivery.GaveUpAtUtc = now;
+                delivery.LastError = "The subscription was removed.";
+            }
+            else
+            {
+                try
+                {
+                    using var request = new HttpRequestMessage(HttpMethod.Post, delivery.Url) { Content = new StringContent(delivery.Payload, Encoding.UTF8, "application/json") };
+                    request.Headers.Add("X-SalesKernel-Signature", "sha256=" + Sign(protector.Unprotect(hook.ProtectedSecret), delivery.Payload));
+                    request.Headers.Add("X-SalesKernel-Delivery", delivery.Id.ToString());
+                    request.Headers.Add("X-SalesKernel-Event", delivery.EventId.ToString());
+                    using var response = await client.SendAsync(request, ct);
+                    delivery.LastStatus = (int)response.StatusCode;
+                    if (response.IsSuccessStatusCode) delivery.DeliveredAtUtc = clock.GetUtcNow().UtcDateTime;
+                    else delivery.LastError = $"The receiver answered {(int)response.StatusCode}.";
+                }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+                {
+                    delivery.LastError = e is TaskCanceledException ? "No answer within the timeout." : e.Message;
+                }
+                if (delivery.DeliveredAtUtc is null)
+                {
+                    if (delivery.Attempts >= MaxAttempts) delivery.GaveUpAtUtc = now;
+                    else delivery.NextAttemptAtUtc = now + OutboxDispatcher.Backoff(delivery.Attempts);
+                }
+            }
+            await db.SaveChangesAsync(CancellationToken.None); // each attempt recorded before the next
+        }
+        return due.Count;
+    }
+
+    public static string Sign(string secret, string payload) =>
+        Convert.ToHexString(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(payload))).ToLowerInvariant();
+}
