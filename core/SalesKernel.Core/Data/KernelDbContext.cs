@@ -72,6 +72,8 @@ public sealed class KernelDbContext(DbContextOptions<KernelDbContext> options, P
         modelBuilder.Entity<Jobs.JobRunRecord>(Jobs.JobRunRecord.Configure);
         modelBuilder.Entity<Webhooks.WebhookSubscription>(Webhooks.WebhookSubscription.Configure);
         modelBuilder.Entity<Webhooks.WebhookDelivery>(Webhooks.WebhookDelivery.Configure);
+        modelBuilder.Entity<Workflow.ApprovalPolicy>(Workflow.ApprovalPolicy.Configure);
+        modelBuilder.Entity<Workflow.ApprovalRequest>(Workflow.ApprovalRequest.Configure);
 
         foreach (var (plugin, entity) in Catalog.Entities)
         {

@@ -28,6 +28,7 @@ internal sealed class KernelExceptionHandler(IProblemDetailsService problems) : 
             QueryException q => new ProblemDetails { Status = 400, Title = "The query is not valid", Detail = q.Message },
             AccessDeniedException a => new ProblemDetails { Status = 403, Title = "Not allowed", Detail = a.Message },
             Workflow.TransitionNotFoundException t => new ProblemDetails { Status = 404, Title = "Transition not found", Detail = t.Message },
+            Workflow.ApprovalNotFoundException a => new ProblemDetails { Status = 404, Title = "Approval not found", Detail = a.Message },
             RecordNotFoundException n => new ProblemDetails { Status = 404, Title = "Record not found", Detail = n.Message },
             ConcurrencyConflictException c => new ProblemDetails { Status = 412, Title = "The record was changed by someone else", Detail = c.Message },
             RuleViolationException r => new ProblemDetails

@@ -15,6 +15,7 @@ using SalesKernel.Core.Plugins;
 using SalesKernel.Core.Audit;
 using SalesKernel.Core.Jobs;
 using SalesKernel.Core.Webhooks;
+using SalesKernel.Core.Workflow;
 using SalesKernel.Core.CustomFields;
 using SalesKernel.Core.Metadata;
 using SalesKernel.Core.Outbox;
@@ -74,6 +75,7 @@ public static class SalesKernelHostingExtensions
         builder.Services.AddScoped<RecordPipeline>();
         builder.Services.AddScoped<IEntityStore>(sp => sp.GetRequiredService<RecordPipeline>());
         builder.Services.AddScoped<Workflow.Transitions>();
+        builder.Services.AddScoped<Workflow.Approvals>();
         builder.Services.AddHostedService<OutboxDispatcher>();
         builder.Services.AddHostedService<Jobs.JobScheduler>();
         builder.Services.AddHttpClient(Webhooks.WebhookSender.ClientName, c => c.Timeout = TimeSpan.FromSeconds(10));
@@ -137,6 +139,7 @@ public static class SalesKernelHostingExtensions
         app.MapIpAllowListApi();
         app.MapJobApi();
         app.MapWebhookApi();
+        app.MapApprovalApi();
         app.MapHealthChecks("/health").AllowAnonymous();
         return app;
     }

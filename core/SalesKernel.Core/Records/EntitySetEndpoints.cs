@@ -61,8 +61,10 @@ internal static class EntitySetEndpoints
             group.MapPost(route + "/{id:guid}/transitions/{transition}", async (Guid id, string transition, Workflow.TransitionRequest? request,
                     HttpContext http, Workflow.Transitions transitions, RecordPipeline pipeline, CancellationToken ct) =>
                 {
-                    await transitions.RunAsync(set, id, transition, request?.Comment, RecordVersion.FromIfMatch(http.Request), ct);
-                    return (await ReadAsync(set, id, http, pipeline, ct))!;
+                    var (_, approval) = await transitions.RunAsync(set, id, transition, request?.Comment, RecordVersion.FromIfMatch(http.Request), ct);
+                    if (approval is null) return (await ReadAsync(set, id, http, pipeline, ct))!;
+                    // waiting for approval: 202 with the approval request
+                    return Results.Accepted($"/api/approvals/{approval.Id}", Workflow.Approvals.Describe(approval));
                 })
                 .WithName($"{name}.transition").WithSummary($"Run a transition on a record of {display}, with an optional comment.")
                 .Produces<Dictionary<string, object?>>().ProducesValidationProblem().ProducesProblem(403).ProducesProblem(404).ProducesProblem(412).ProducesProblem(422);

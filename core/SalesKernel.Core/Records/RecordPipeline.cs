@@ -71,7 +71,8 @@ public sealed class RecordPipeline(
         FieldsOf(set).Where(f => access.Restriction(set, f.Name) != FieldAccess.Hidden).ToList();
 
     /// <summary>Writes from outside the pipeline (a client, a plugin endpoint) are checked against the caller's privileges; handlers' nested writes are not.</summary>
-    private bool IsCallerWrite => _depth == 0;
+    private bool IsCallerWrite => _depth == 0 && !_system;
+    private bool _system;
 
     public async Task<EntityEntry> CreateAsync(EntitySetDescriptor set, object entity, IReadOnlyDictionary<RecordField, object?> values, CancellationToken cancellationToken)
     {
@@ -201,12 +202,16 @@ public sealed class RecordPipeline(
     /// Changes a record's status through its state machine: <paramref name="change"/> (the kernel's
     /// transition runner) checks the start state and guards and sets the status; the rest is an update.
     /// </summary>
-    public async Task<EntityEntry> TransitionAsync(EntitySetDescriptor set, Guid id, string privilege, long? expectedVersion, Action<EntityEntry> change, CancellationToken cancellationToken)
+    public async Task<EntityEntry> TransitionAsync(EntitySetDescriptor set, Guid id, string privilege, long? expectedVersion, Action<EntityEntry> change,
+        CancellationToken cancellationToken, bool asSystem = false)
     {
         await PrepareAsync(cancellationToken);
         return await InTransactionAsync(async () =>
         {
-            var entry = await FindTrackedAsync(set, id, expectedVersion, privilege, cancellationToken);
+            _system = asSystem;
+            EntityEntry entry;
+            try { entry = await FindTrackedAsync(set, id, expectedVersion, privilege, cancellationToken); }
+            finally { _system = false; }
             change(entry);
             var version = (long)entry.Property(SystemFields.Version).OriginalValue!;
             entry.Property(SystemFields.UpdatedAt).CurrentValue = clock.GetUtcNow().UtcDateTime;

@@ -6,14 +6,14 @@ using SalesKernel.Sdk.Entities;
 namespace SalesKernel.Core.Workflow;
 
 /// <summary>Runs a state machine's transitions through the write pipeline and tells which are available.</summary>
-public sealed class Transitions(RecordPipeline pipeline)
+public sealed class Transitions(RecordPipeline pipeline, Approvals approvals)
 {
     public const int MaxCommentLength = 2000;
 
     public static string StateName(object? state) => state?.ToString() ?? "";
 
     /// <summary>Runs a transition: privilege over the record, start state, comment, guards; then the change, audited and in the history.</summary>
-    public async Task<EntityEntry> RunAsync(EntitySetDescriptor set, Guid id, string name, string? comment, long? expectedVersion, CancellationToken ct)
+    public async Task<(EntityEntry Entry, ApprovalRequest? Approval)> RunAsync(EntitySetDescriptor set, Guid id, string name, string? comment, long? expectedVersion, CancellationToken ct)
     {
         var machine = set.Definition.StateMachine ?? throw new RecordNotFoundException(set.FullName, id);
         var transition = machine.Transitions.FirstOrDefault(t => t.Name == name)
@@ -22,7 +22,18 @@ public sealed class Transitions(RecordPipeline pipeline)
             throw new RecordValidationException(new Dictionary<string, string[]> { ["comment"] = [$"must be at most {MaxCommentLength} characters"] });
         comment = string.IsNullOrWhiteSpace(comment) ? null : comment.Trim();
 
-        return await pipeline.TransitionAsync(set, id, transition.Privilege, expectedVersion, entry =>
+        // an approval policy whose levels apply sends the record to the pending state instead
+        List<ApprovalStep> steps = [];
+        if (transition.Approval is not null)
+        {
+            await pipeline.PrepareAsync(ct);
+            await pipeline.FindReadableAsync(set, id, ct);
+            steps = await approvals.StepsAsync(set, id, transition, ct);
+            pipeline.Db.ChangeTracker.Clear();
+        }
+        ApprovalRequest? approval = null;
+
+        var result = await pipeline.TransitionAsync(set, id, transition.Privilege, expectedVersion, entry =>
         {
             var from = entry.Property(machine.PropertyName).CurrentValue!;
             if (!transition.From.Contains(from))
@@ -33,17 +44,34 @@ public sealed class Transitions(RecordPipeline pipeline)
             if (transition.Guards.FirstOrDefault(g => !g.Holds(entry.Entity)) is { } failed)
                 throw new RuleViolationException(failed.Rule, failed.Reason);
 
-            entry.Property(machine.PropertyName).CurrentValue = transition.To;
-            var run = new TransitionRun(name, from, transition.To, comment, pipeline.Db.Caller.UserId);
-            foreach (var effect in transition.Effects) effect(entry.Entity, run);
+            var to = steps.Count > 0 ? transition.Approval!.Pending : transition.To;
+            entry.Property(machine.PropertyName).CurrentValue = to;
+            if (steps.Count == 0)
+            {
+                var run = new TransitionRun(name, from, to, comment, pipeline.Db.Caller.UserId);
+                foreach (var effect in transition.Effects) effect(entry.Entity, run);
+            }
+            else
+            {
+                approval = new ApprovalRequest
+                {
+                    Id = Guid.CreateVersion7(), TenantId = pipeline.Db.Caller.TenantId!.Value, EntitySet = set.FullName, RecordId = id,
+                    Transition = name, RequestedBy = pipeline.Db.Caller.UserId, Comment = comment,
+                    Steps = System.Text.Json.JsonSerializer.Serialize(steps, new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web)),
+                    CurrentApprovers = string.Join(',', steps[0].ApproverIds), CreatedAtUtc = DateTime.UtcNow,
+                };
+                pipeline.Db.Add(approval);
+            }
             entry.DetectChanges();
             pipeline.Db.Add(new TransitionRecord
             {
-                TenantId = pipeline.Db.Caller.TenantId!.Value, EntitySet = set.FullName, RecordId = id, Transition = name,
-                FromState = StateName(from), ToState = StateName(transition.To), Comment = comment,
+                TenantId = pipeline.Db.Caller.TenantId!.Value, EntitySet = set.FullName, RecordId = id,
+                Transition = steps.Count > 0 ? $"{name}:requested" : name,
+                FromState = StateName(from), ToState = StateName(to), Comment = comment,
                 UserId = pipeline.Db.Caller.UserId, AtUtc = DateTime.UtcNow,
             });
         }, ct);
+        return (result, approval);
     }
 
     /// <summary>Every transition of the record's set, and for each why the caller cannot run it now (empty when they can).</summary>

@@ -55,6 +55,11 @@ public sealed class StateMachineBuilder<TEntity, TState> where TEntity : class, 
         AddState(to);
         var transition = new TransitionDefinition(name, from.Cast<object>().ToList(), to);
         configure?.Invoke(new TransitionBuilder<TEntity>(transition));
+        if (transition.Approval is { } approval)
+        {
+            AddState((TState)approval.Pending);
+            AddState((TState)approval.RejectedTo);
+        }
         Definition.Transitions.Add(transition);
         return this;
     }
@@ -103,6 +108,22 @@ public sealed class TransitionBuilder<TEntity> where TEntity : class, IEntity
     public TransitionBuilder<TEntity> Effect(Action<TEntity, TransitionRun> effect)
     {
         Definition.Effects.Add((record, run) => effect((TEntity)record, run));
+        return this;
+    }
+
+    /// <summary>
+    /// The transition may need approval: when a tenant's approval policy for it has levels whose
+    /// conditions the record meets, running it moves the record to <paramref name="pending"/> and
+    /// opens an approval; the last approval completes the transition, a rejection moves the record
+    /// to <paramref name="rejectedTo"/>. Without an applicable policy it runs at once.
+    /// </summary>
+    /// <typeparam name="TState">The status type.</typeparam>
+    /// <param name="pending">The state while approval waits.</param>
+    /// <param name="rejectedTo">The state a rejection returns the record to.</param>
+    /// <returns>This builder.</returns>
+    public TransitionBuilder<TEntity> RequiresApproval<TState>(TState pending, TState rejectedTo) where TState : notnull
+    {
+        Definition.Approval = new ApprovalDefinition(pending, rejectedTo);
         return this;
     }
 
@@ -163,7 +184,14 @@ public sealed record TransitionDefinition(string Name, IReadOnlyList<object> Fro
     public List<Action<object, TransitionRun>> Effects { get; } = [];
     /// <summary>Whether the caller must comment.</summary>
     public bool RequiresComment { get; set; }
+    /// <summary>Set when the transition may need approval.</summary>
+    public ApprovalDefinition? Approval { get; set; }
 }
+
+/// <summary>How a transition waits for approval.</summary>
+/// <param name="Pending">The state while approval waits.</param>
+/// <param name="RejectedTo">The state a rejection returns the record to.</param>
+public sealed record ApprovalDefinition(object Pending, object RejectedTo);
 
 /// <summary>A guard: a rule name, the check, and the reason shown when it fails.</summary>
 /// <param name="Rule">Stable name.</param>

@@ -29,6 +29,7 @@ public sealed class DealsPlugin : ISalesKernelPlugin
                 .Transition("qualify", [DealStage.New], DealStage.Qualified)
                 .Transition("win", [DealStage.Qualified], DealStage.Won, t => t
                     .RequiresPrivilege("win")
+                    .RequiresApproval(DealStage.Approval, DealStage.Qualified)
                     .Guard("deals.amount-required", d => d.Amount > 0, "A deal is won only with an amount.")
                     .Effect((d, run) => d.ClosedAtUtc = DateTime.UtcNow))
                 .Transition("lose", [DealStage.New, DealStage.Qualified], DealStage.Lost, t => t
@@ -63,6 +64,7 @@ public enum DealStage
 {
     New,
     Qualified,
+    Approval,
     Won,
     Lost,
 }
