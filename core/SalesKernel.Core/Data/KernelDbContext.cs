@@ -74,6 +74,8 @@ public sealed class KernelDbContext(DbContextOptions<KernelDbContext> options, P
         modelBuilder.Entity<Webhooks.WebhookDelivery>(Webhooks.WebhookDelivery.Configure);
         modelBuilder.Entity<Workflow.ApprovalPolicy>(Workflow.ApprovalPolicy.Configure);
         modelBuilder.Entity<Workflow.ApprovalRequest>(Workflow.ApprovalRequest.Configure);
+        modelBuilder.Entity<Automation.AutomationRule>(Automation.AutomationRule.Configure);
+        modelBuilder.Entity<Automation.AutomationRun>(Automation.AutomationRun.Configure);
 
         foreach (var (plugin, entity) in Catalog.Entities)
         {

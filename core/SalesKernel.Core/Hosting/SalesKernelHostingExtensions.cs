@@ -76,6 +76,7 @@ public static class SalesKernelHostingExtensions
         builder.Services.AddScoped<IEntityStore>(sp => sp.GetRequiredService<RecordPipeline>());
         builder.Services.AddScoped<Workflow.Transitions>();
         builder.Services.AddScoped<Workflow.Approvals>();
+        builder.Services.AddScoped<Automation.AutomationRunner>();
         builder.Services.AddHostedService<OutboxDispatcher>();
         builder.Services.AddHostedService<Jobs.JobScheduler>();
         builder.Services.AddHttpClient(Webhooks.WebhookSender.ClientName, c => c.Timeout = TimeSpan.FromSeconds(10));
@@ -140,6 +141,7 @@ public static class SalesKernelHostingExtensions
         app.MapJobApi();
         app.MapWebhookApi();
         app.MapApprovalApi();
+        Automation.AutomationApi.MapAutomationApi(app);
         app.MapHealthChecks("/health").AllowAnonymous();
         return app;
     }

@@ -73,6 +73,12 @@ internal sealed class OutboxDispatcher(IServiceScopeFactory scopes, OutboxSignal
                     await (Task)method.Invoke(handler, [entityEvent, cancellationToken])!;
                 }
                 await QueueWebhooksAsync(db, message, cancellationToken);
+                if (message.TenantId is { } automationTenant)
+                {
+                    using var automationScope = scopes.CreateScope();
+                    automationScope.ServiceProvider.GetRequiredService<CallerContext>().ActAs(automationTenant, "automation");
+                    await automationScope.ServiceProvider.GetRequiredService<Automation.AutomationRunner>().RunAsync(message, cancellationToken);
+                }
                 message.DispatchedAtUtc = clock.GetUtcNow().UtcDateTime;
             }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested)
@@ -87,6 +93,7 @@ internal sealed class OutboxDispatcher(IServiceScopeFactory scopes, OutboxSignal
             }
             // progress is saved event by event: a stop in the middle of a batch repeats at most one event
             await db.SaveChangesAsync(CancellationToken.None);
+            signal.Notify(); // webhook deliveries may be waiting now
         }
         return batch.Count;
     }

@@ -15,6 +15,10 @@ public sealed class OutboxMessage
     public string Operation { get; set; } = "";
     public string? UserId { get; set; }
     public string Changes { get; set; } = "[]";
+    /// <summary>The transition that made this update, if one did.</summary>
+    public string? Transition { get; set; }
+    /// <summary>How many automation rules led to this write (0 for a person's or a plugin's write).</summary>
+    public int ChainDepth { get; set; }
     public DateTime? DispatchedAtUtc { get; set; }
     public int Attempts { get; set; }
     public DateTime? NextAttemptAtUtc { get; set; }
@@ -28,6 +32,7 @@ public sealed class OutboxMessage
         b.Property(m => m.Operation).HasMaxLength(16).IsRequired();
         b.Property(m => m.UserId).HasMaxLength(64);
         b.Property(m => m.LastError).HasMaxLength(2000);
+        b.Property(m => m.Transition).HasMaxLength(100);
         b.HasIndex(m => new { m.DispatchedAtUtc, m.Id });
     }
 }

@@ -197,27 +197,33 @@ public sealed class RecordPipeline(
     }
 
     private bool _transitioning;
+    private string? _transitionName;
+
+    /// <summary>Set by the automation runner: writes it makes carry one more link of the rule chain.</summary>
+    public int ChainDepth { get; set; }
 
     /// <summary>
     /// Changes a record's status through its state machine: <paramref name="change"/> (the kernel's
     /// transition runner) checks the start state and guards and sets the status; the rest is an update.
     /// </summary>
     public async Task<EntityEntry> TransitionAsync(EntitySetDescriptor set, Guid id, string privilege, long? expectedVersion, Action<EntityEntry> change,
-        CancellationToken cancellationToken, bool asSystem = false)
+        CancellationToken cancellationToken, bool asSystem = false, string? name = null)
     {
         await PrepareAsync(cancellationToken);
         return await InTransactionAsync(async () =>
         {
-            _system = asSystem;
+            var wasSystem = _system;
+            _system = asSystem || wasSystem;
             EntityEntry entry;
             try { entry = await FindTrackedAsync(set, id, expectedVersion, privilege, cancellationToken); }
-            finally { _system = false; }
+            finally { _system = wasSystem; }
             change(entry);
             var version = (long)entry.Property(SystemFields.Version).OriginalValue!;
             entry.Property(SystemFields.UpdatedAt).CurrentValue = clock.GetUtcNow().UtcDateTime;
             entry.Property(SystemFields.UpdatedBy).CurrentValue = UserId;
             entry.Property(SystemFields.Version).CurrentValue = version + 1;
             _transitioning = true;
+            _transitionName = name;
             try
             {
                 await RunStagesAsync(set, entry, WriteOperation.Update, cancellationToken);
@@ -225,9 +231,29 @@ public sealed class RecordPipeline(
             finally
             {
                 _transitioning = false;
+                _transitionName = null;
             }
             return entry;
         }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Runs writes as the system (no privilege checks), in one transaction, with the given automation
+    /// chain depth — for the automation runner.
+    /// </summary>
+    public async Task AsSystemAsync(int chainDepth, Func<Task> work, CancellationToken cancellationToken)
+    {
+        _system = true;
+        ChainDepth = chainDepth;
+        try
+        {
+            await InTransactionAsync(async () => { await work(); return 0; }, cancellationToken);
+        }
+        finally
+        {
+            _system = false;
+            ChainDepth = 0;
+        }
     }
 
     /// <summary>A record the caller may read, tracked (for a look, not a write); 404 otherwise.</summary>
@@ -400,7 +426,7 @@ public sealed class RecordPipeline(
             db.Outbox.Add(new OutboxMessage
             {
                 TenantId = caller.TenantId, OccurredAtUtc = now, EntitySet = set.FullName, RecordId = recordId, Operation = operation.ToString(),
-                UserId = UserId, Changes = changesJson,
+                UserId = UserId, Changes = changesJson, Transition = _depth == 1 ? _transitionName : null, ChainDepth = ChainDepth,
             });
             await SaveAsync(cancellationToken);
 

@@ -42,7 +42,7 @@ internal sealed class WebhookSender(IServiceScopeFactory scopes, IHttpClientFact
             {
                 logger.LogError(e, "Webhook deliveries could not be read; trying again shortly");
             }
-            await signal.WaitAsync(poll, stoppingToken);
+            await signal.WaitAsync(poll, stoppingToken, "webhooks");
         }
     }
 

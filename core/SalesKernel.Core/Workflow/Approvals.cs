@@ -127,7 +127,7 @@ public sealed class Approvals(RecordPipeline pipeline, EntitySetRegistry sets)
                 Transition = $"{transition.Name}:{(approve ? "approved" : "rejected")}",
                 FromState = Transitions.StateName(from), ToState = Transitions.StateName(to), Comment = comment, UserId = me, AtUtc = DateTime.UtcNow,
             });
-        }, ct, asSystem: true);
+        }, ct, asSystem: true, name: $"{transition.Name}:{(approve ? "approved" : "rejected")}");
         return request;
     }
 

@@ -70,7 +70,7 @@ public sealed class Transitions(RecordPipeline pipeline, Approvals approvals)
                 FromState = StateName(from), ToState = StateName(to), Comment = comment,
                 UserId = pipeline.Db.Caller.UserId, AtUtc = DateTime.UtcNow,
             });
-        }, ct);
+        }, ct, name: steps.Count > 0 ? $"{name}:requested" : name);
         return (result, approval);
     }
 
