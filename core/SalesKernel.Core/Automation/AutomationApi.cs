@@ -15,7 +15,7 @@ namespace SalesKernel.Core.Automation;
 /// <summary><c>/api/automation-rules</c> (tenant administrators): rules set at run time, and each rule's runs.</summary>
 internal static class AutomationApi
 {
-    private static readonly string[] ActionTypes = ["set", "assign", "create", "transition"];
+    private static readonly string[] ActionTypes = ["set", "assign", "create", "transition", "webhook"];
 
     public static void MapAutomationApi(this IEndpointRouteBuilder app)
     {
@@ -24,7 +24,7 @@ internal static class AutomationApi
             TypedResults.Ok((await db.Set<AutomationRule>().AsNoTracking().Where(r => r.TenantId == caller.TenantId && r.IsActive).OrderBy(r => r.CreatedAtUtc).ToListAsync(ct))
                 .Select(Describe))).WithName("ListAutomationRules");
         group.MapPost("/", CreateAsync).WithName("CreateAutomationRule")
-            .WithSummary("Add a rule: trigger (created, updated, transitioned:<name>), condition (list-query filter), actions (set, assign, create, transition).")
+            .WithSummary("Add a rule: trigger (created, updated, transitioned:<name>, schedule:<cron>), condition (list-query filter), actions (set, assign, create, transition, webhook).")
             .Produces<RuleResponse>(201).ProducesValidationProblem();
         group.MapDelete("/{id:guid}", async (Guid id, CallerContext caller, KernelDbContext db, CancellationToken ct) =>
             await db.Set<AutomationRule>().Where(r => r.Id == id && r.TenantId == caller.TenantId && r.IsActive)
@@ -45,11 +45,17 @@ internal static class AutomationApi
         var set = request.Entity is null ? null : sets.Find(request.Entity);
         if (set is null) FieldValidation.Add(errors, "entity", "must name an entity set");
         var trigger = request.Trigger ?? "";
-        if (trigger is not ("created" or "updated"))
+        DateTime? nextRun = null;
+        if (trigger.StartsWith("schedule:", StringComparison.Ordinal))
+        {
+            try { nextRun = Jobs.Schedule.Next(trigger["schedule:".Length..], DateTime.UtcNow); }
+            catch (ArgumentException e) { FieldValidation.Add(errors, "trigger", e.Message); }
+        }
+        else if (trigger is not ("created" or "updated"))
         {
             var name = trigger.StartsWith("transitioned:", StringComparison.Ordinal) ? trigger["transitioned:".Length..] : null;
             if (name is null || set?.Definition.StateMachine?.Transitions.Any(t => t.Name == name) != true)
-                FieldValidation.Add(errors, "trigger", "must be created, updated or transitioned:<a transition of the set>");
+                FieldValidation.Add(errors, "trigger", "must be created, updated, transitioned:<a transition of the set> or schedule:<cron>");
         }
         if (set is not null && request.Condition is not null)
         {
@@ -64,7 +70,7 @@ internal static class AutomationApi
             foreach (var action in actions.EnumerateArray())
             {
                 var type = action.ValueKind == JsonValueKind.Object && action.TryGetProperty("type", out var t) ? t.GetString() : null;
-                var needs = type switch { "set" or "create" => "fields", "assign" => "team", "transition" => "name", _ => null };
+                var needs = type switch { "set" or "create" => "fields", "assign" => "team", "transition" => "name", "webhook" => "webhook", _ => null };
                 if (type is null || !ActionTypes.Contains(type)) FieldValidation.Add(errors, $"actions[{i}].type", $"must be one of: {string.Join(", ", ActionTypes)}");
                 else if (!action.TryGetProperty(needs!, out _)) FieldValidation.Add(errors, $"actions[{i}].{needs}", "is required");
                 else if (type == "create" && (!action.TryGetProperty("entity", out var e) || sets.Find(e.GetString() ?? "") is null))
@@ -79,6 +85,7 @@ internal static class AutomationApi
         {
             Id = Guid.CreateVersion7(), TenantId = caller.TenantId!.Value, Name = request.Name!.Trim(), EntitySet = set!.FullName, Trigger = trigger,
             Condition = string.IsNullOrWhiteSpace(request.Condition) ? null : request.Condition, Actions = request.Actions!.Value.GetRawText(), CreatedAtUtc = DateTime.UtcNow,
+            NextRunAtUtc = nextRun,
         };
         db.Add(rule);
         await db.SaveChangesAsync(ct);

@@ -10,8 +10,10 @@ public sealed class AutomationRule
     public Guid TenantId { get; set; }
     public string Name { get; set; } = "";
     public string EntitySet { get; set; } = "";
-    /// <summary><c>created</c>, <c>updated</c> or <c>transitioned:&lt;name&gt;</c>.</summary>
+    /// <summary><c>created</c>, <c>updated</c>, <c>transitioned:&lt;name&gt;</c> or <c>schedule:&lt;cron&gt;</c>.</summary>
     public string Trigger { get; set; } = "";
+    /// <summary>For a schedule trigger: when it runs next.</summary>
+    public DateTime? NextRunAtUtc { get; set; }
     /// <summary>List-query filter grammar; null: every record.</summary>
     public string? Condition { get; set; }
     /// <summary>JSON list of actions.</summary>
@@ -30,6 +32,7 @@ public sealed class AutomationRule
         b.Property(r => r.Trigger).HasMaxLength(120).IsRequired();
         b.Property(r => r.Condition).HasMaxLength(4000);
         b.HasIndex(r => new { r.TenantId, r.EntitySet, r.IsActive });
+        b.HasIndex(r => new { r.IsActive, r.NextRunAtUtc });
     }
 }
 
@@ -53,6 +56,6 @@ public sealed class AutomationRun
         b.Property(r => r.Status).HasMaxLength(20).IsRequired();
         b.Property(r => r.Error).HasMaxLength(2000);
         b.HasIndex(r => new { r.TenantId, r.RuleId, r.Id });
-        b.HasIndex(r => new { r.RuleId, r.EventId }).IsUnique();
+        b.HasIndex(r => new { r.RuleId, r.EventId, r.RecordId }).IsUnique();
     }
 }

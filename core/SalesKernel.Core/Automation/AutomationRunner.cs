@@ -57,7 +57,7 @@ public sealed class AutomationRunner(RecordPipeline pipeline, EntitySetRegistry 
             {
                 try
                 {
-                    await pipeline.AsSystemAsync(message.ChainDepth + 1, () => ExecuteAsync(rule, set, message.RecordId, ct), ct);
+                    await pipeline.AsSystemAsync(message.ChainDepth + 1, () => ExecuteAsync(rule, set, message.RecordId, message.Id, ct), ct);
                     run.Status = "Succeeded";
                 }
                 catch (Exception e) when (!ct.IsCancellationRequested)
@@ -75,7 +75,61 @@ public sealed class AutomationRunner(RecordPipeline pipeline, EntitySetRegistry 
         }
     }
 
-    private async Task ExecuteAsync(AutomationRule rule, EntitySetDescriptor set, Guid id, CancellationToken ct)
+    /// <summary>
+    /// A scheduled rule's run: every record of the set meeting the condition (at most
+    /// <see cref="MaxScheduledRecords"/>), each in its own transaction and its own run record.
+    /// </summary>
+    public async Task RunScheduledAsync(AutomationRule rule, DateTime scheduledAtUtc, CancellationToken ct)
+    {
+        if (sets.Find(rule.EntitySet) is not { } set) return;
+        await pipeline.PrepareAsync(ct);
+        var ids = await MatchingAsync(set, rule.Condition, ct);
+        var eventId = -new DateTimeOffset(DateTime.SpecifyKind(scheduledAtUtc, DateTimeKind.Utc)).ToUnixTimeSeconds();
+        foreach (var id in ids)
+        {
+            var run = new AutomationRun { TenantId = rule.TenantId, RuleId = rule.Id, EventId = eventId, RecordId = id, AtUtc = DateTime.UtcNow };
+            try
+            {
+                await pipeline.AsSystemAsync(1, () => ExecuteAsync(rule, set, id, eventId, ct), ct);
+                run.Status = "Succeeded";
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested)
+            {
+                var inner = e is System.Reflection.TargetInvocationException { InnerException: { } x } ? x : e;
+                run.Status = "Failed";
+                var text = $"{inner.GetType().Name}: {inner.Message}";
+                run.Error = text.Length > 2000 ? text[..2000] : text;
+            }
+            pipeline.Db.ChangeTracker.Clear();
+            pipeline.Db.Add(run);
+            try { await pipeline.Db.SaveChangesAsync(ct); }
+            catch (DbUpdateException) { pipeline.Db.ChangeTracker.Clear(); } // this occurrence ran already on another host
+        }
+    }
+
+    public const int MaxScheduledRecords = 1000;
+
+    private Task<List<Guid>> MatchingAsync(EntitySetDescriptor set, string? condition, CancellationToken ct)
+    {
+        var method = typeof(AutomationRunner).GetMethod(nameof(MatchingTypedAsync), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!
+            .MakeGenericMethod(set.ClrType);
+        return (Task<List<Guid>>)method.Invoke(this, [set, condition, ct])!;
+    }
+
+    private Task<List<Guid>> MatchingTypedAsync<TEntity>(EntitySetDescriptor set, string? condition, CancellationToken ct) where TEntity : class, IEntity
+    {
+        IQueryable<TEntity> query = pipeline.Db.Set<TEntity>();
+        if (condition is not null)
+        {
+            var fields = pipeline.FieldsOf(set);
+            var record = Expression.Parameter(typeof(TEntity), "r");
+            var predicate = FilterTranslator.Translate(FilterParser.Parse(condition), record, n => fields.FirstOrDefault(f => f.Name == n), _ => true);
+            query = query.Where(Expression.Lambda<Func<TEntity, bool>>(predicate, record));
+        }
+        return query.OrderBy(e => e.Id).Select(e => e.Id).Take(MaxScheduledRecords).ToListAsync(ct);
+    }
+
+    private async Task ExecuteAsync(AutomationRule rule, EntitySetDescriptor set, Guid id, long eventId, CancellationToken ct)
     {
         using var actions = JsonDocument.Parse(rule.Actions);
         foreach (var action in actions.RootElement.EnumerateArray())
@@ -113,6 +167,20 @@ public sealed class AutomationRunner(RecordPipeline pipeline, EntitySetRegistry 
                         var (entity, others) = RecordReader.NewEntity(target.ClrType, created);
                         await pipeline.CreateAsync(target, entity, others, ct);
                     }
+                    break;
+                case "webhook":
+                    var hookId = action.GetProperty("webhook").GetGuid();
+                    var hook = await pipeline.Db.Set<Webhooks.WebhookSubscription>().AsNoTracking()
+                        .FirstOrDefaultAsync(w => w.Id == hookId && w.TenantId == rule.TenantId && w.IsActive, ct)
+                        ?? throw new RuleViolationException("automation.unknown-webhook", $"No active webhook {hookId}.");
+                    // queued in the rule's transaction; the webhook sender signs, sends and retries it
+                    pipeline.Db.Add(new Webhooks.WebhookDelivery
+                    {
+                        TenantId = rule.TenantId, WebhookId = hook.Id, EventId = eventId, Source = $"rule:{rule.Id}:{id}", Url = hook.Url,
+                        Payload = JsonSerializer.Serialize(new { rule = rule.Name, ruleId = rule.Id, entitySet = set.FullName, recordId = id, sequence = eventId }),
+                        NextAttemptAtUtc = DateTime.UtcNow, CreatedAtUtc = DateTime.UtcNow,
+                    });
+                    await pipeline.Db.SaveChangesAsync(ct);
                     break;
                 case "transition":
                     await transitions.RunAsync(set, id, action.GetProperty("name").GetString() ?? "", action.TryGetProperty("comment", out var c) ? c.GetString() : null, null, ct);

@@ -77,6 +77,7 @@ public static class SalesKernelHostingExtensions
         builder.Services.AddScoped<Workflow.Transitions>();
         builder.Services.AddScoped<Workflow.Approvals>();
         builder.Services.AddScoped<Automation.AutomationRunner>();
+        builder.Services.AddHostedService<Automation.AutomationScheduler>();
         builder.Services.AddHostedService<OutboxDispatcher>();
         builder.Services.AddHostedService<Jobs.JobScheduler>();
         builder.Services.AddHttpClient(Webhooks.WebhookSender.ClientName, c => c.Timeout = TimeSpan.FromSeconds(10));

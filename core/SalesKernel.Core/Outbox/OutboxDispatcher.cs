@@ -106,7 +106,7 @@ internal sealed class OutboxDispatcher(IServiceScopeFactory scopes, OutboxSignal
         var now = clock.GetUtcNow().UtcDateTime;
         foreach (var hook in hooks.Where(h => h.Wants(message.EntitySet)))
         {
-            if (await db.Set<Webhooks.WebhookDelivery>().AnyAsync(d => d.WebhookId == hook.Id && d.EventId == message.Id, ct)) continue;
+            if (await db.Set<Webhooks.WebhookDelivery>().AnyAsync(d => d.WebhookId == hook.Id && d.EventId == message.Id && d.Source == "event", ct)) continue;
             var payload = System.Text.Json.JsonSerializer.Serialize(new
             {
                 sequence = message.Id, entitySet = message.EntitySet, recordId = message.RecordId, operation = message.Operation,

@@ -36,8 +36,10 @@ public sealed class WebhookDelivery
     public long Id { get; set; }
     public Guid TenantId { get; set; }
     public Guid WebhookId { get; set; }
-    /// <summary>The outbox event's sequence number.</summary>
+    /// <summary>The outbox event's sequence number (for a scheduled rule: minus the run's Unix time).</summary>
     public long EventId { get; set; }
+    /// <summary><c>event</c> for a subscription's own delivery, <c>rule:&lt;rule&gt;:&lt;record&gt;</c> for an automation action's.</summary>
+    public string Source { get; set; } = "event";
     public string Url { get; set; } = "";
     public string Payload { get; set; } = "";
     public int Attempts { get; set; }
@@ -54,7 +56,8 @@ public sealed class WebhookDelivery
         b.HasKey(d => d.Id);
         b.Property(d => d.Url).HasMaxLength(2000).IsRequired();
         b.Property(d => d.LastError).HasMaxLength(1000);
-        b.HasIndex(d => new { d.WebhookId, d.EventId }).IsUnique();
+        b.Property(d => d.Source).HasMaxLength(200).IsRequired();
+        b.HasIndex(d => new { d.WebhookId, d.EventId, d.Source }).IsUnique();
         b.HasIndex(d => new { d.DeliveredAtUtc, d.GaveUpAtUtc, d.NextAttemptAtUtc });
         b.HasIndex(d => new { d.TenantId, d.WebhookId, d.Id });
     }

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using SalesKernel.Tests.Infrastructure;
@@ -105,6 +106,30 @@ public sealed class AutomationTests : IAsyncLifetime
         var all = (await RunsAsync(toA)).Concat(await RunsAsync(toB)).Where(r => r!["status"]!.GetValue<string>() == "Succeeded").ToList();
         Assert.Equal(5, all.Count); // one link per write until the guard, not forever
         Assert.Equal(5L, Convert.ToInt64(await _db.ScalarAsync("SELECT MAX(\"ChainDepth\") FROM sk_outbox")));
+    }
+
+    [Fact]
+    public async Task A_scheduled_rule_acts_on_every_record_meeting_its_condition()
+    {
+        await using var host = new KernelHost(_plugins, _db, new Dictionary<string, string?> { ["SalesKernel:Jobs:PollSeconds"] = "1" });
+        using var admin = await host.TenantClientAsync("acme");
+        var east = (await admin.CreateAsync(Customers, new { name = "East Co", region = "East" }))["id"]!.GetValue<Guid>();
+        var west = (await admin.CreateAsync(Customers, new { name = "West Co", region = "West" }))["id"]!.GetValue<Guid>();
+        var rule = (await admin.CreateAsync("/api/automation-rules", new
+        {
+            name = "Nightly tiering", entity = "customers.customers", trigger = "schedule:* * * * * *", condition = "region eq 'East'",
+            actions = new object[] { new { type = "set", fields = new { tier = "Key" } } },
+        }))["id"]!.GetValue<Guid>();
+
+        var tier = await EventuallyAsync(async () => (await admin.GetObjectAsync($"{Customers}/{east}"))["tier"]!.GetValue<string>(), t => t == "Key");
+        Assert.Equal("Key", tier);
+        Assert.Equal("Standard", (await admin.GetObjectAsync($"{Customers}/{west}"))["tier"]!.GetValue<string>());
+        var runs = (await admin.GetFromJsonAsync<JsonArray>($"/api/automation-rules/{rule}/runs"))!;
+        Assert.All(runs, r => Assert.Equal(east, r!["recordId"]!.GetValue<Guid>()));
+        Assert.Equal(HttpStatusCode.BadRequest, (await admin.PostAsJsonAsync("/api/automation-rules", new
+        {
+            name = "bad", entity = "customers.customers", trigger = "schedule:every day", actions = new object[] { new { type = "set", fields = new { tier = "Key" } } },
+        })).StatusCode);
     }
 
     [Fact]

@@ -97,6 +97,24 @@ public sealed class WebhookTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_automation_rule_calls_a_webhook()
+    {
+        await using var host = new KernelHost(_plugins, _db, Settings);
+        using var admin = await host.TenantClientAsync("acme");
+        var hook = await admin.CreateAsync("/api/webhooks", new { url = _url, events = new[] { "customers.customers" } });
+        await admin.CreateAsync("/api/automation-rules", new
+        {
+            name = "Notify ERP of key accounts", entity = "customers.customers", trigger = "created", condition = "tier eq 'Key'",
+            actions = new object[] { new { type = "webhook", webhook = hook["id"]!.GetValue<Guid>() } },
+        });
+        await admin.CreateAsync("/api/customers/customers", new { name = "Key Co", tier = "Key" });
+        for (var i = 0; i < 100 && !_received.Any(r => r.Body.Contains("\"rule\"")); i++) await Task.Delay(100);
+        var fromRule = _received.Single(r => r.Body.Contains("\"rule\""));
+        Assert.Equal("Notify ERP of key accounts", JsonNode.Parse(fromRule.Body)!["rule"]!.GetValue<string>());
+        Assert.StartsWith("sha256=", fromRule.Signature);
+    }
+
+    [Fact]
     public async Task A_webhook_to_a_private_address_is_refused_unless_allowed()
     {
         await using var host = new KernelHost(_plugins, _db);

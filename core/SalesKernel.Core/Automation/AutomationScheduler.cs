@@ -1,0 +1,63 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using SalesKernel.Core.Data;
+using SalesKernel.Core.Jobs;
+using SalesKernel.Core.Security;
+
+namespace SalesKernel.Core.Automation;
+
+/// <summary>
+/// Runs automation rules with a schedule trigger (<c>schedule:&lt;cron&gt;</c>). Like plugin jobs: a host
+/// takes a due occurrence with a conditional update on its exact time, so one host runs it; a missed
+/// occurrence runs once when a host is up again.
+/// </summary>
+internal sealed class AutomationScheduler(IServiceScopeFactory scopes, TimeProvider clock, IConfiguration configuration, ILogger<AutomationScheduler> logger)
+    : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var poll = TimeSpan.FromSeconds(Math.Max(1, configuration.GetValue("SalesKernel:Jobs:PollSeconds", 15)));
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await RunDueAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                logger.LogError(e, "Scheduled automation rules could not run; trying again shortly");
+            }
+            try { await Task.Delay(poll, clock, stoppingToken); } catch (OperationCanceledException) { return; }
+        }
+    }
+
+    private async Task RunDueAsync(CancellationToken ct)
+    {
+        List<AutomationRule> due;
+        var now = clock.GetUtcNow().UtcDateTime;
+        using (var scope = scopes.CreateScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<KernelDbContext>();
+            due = await db.Set<AutomationRule>().AsNoTracking().Where(r => r.IsActive && r.NextRunAtUtc != null && r.NextRunAtUtc <= now).ToListAsync(ct);
+        }
+        foreach (var rule in due)
+        {
+            using var scope = scopes.CreateScope();
+            var db = scope.ServiceProvider.GetRequiredService<KernelDbContext>();
+            var scheduled = rule.NextRunAtUtc!.Value;
+            var next = Schedule.Next(rule.Trigger["schedule:".Length..], now);
+            var claimed = await db.Set<AutomationRule>().Where(r => r.Id == rule.Id && r.NextRunAtUtc == scheduled)
+                .ExecuteUpdateAsync(u => u.SetProperty(r => r.NextRunAtUtc, next), ct);
+            if (claimed != 1) continue; // another host has this occurrence
+            scope.ServiceProvider.GetRequiredService<CallerContext>().ActAs(rule.TenantId, "automation");
+            await scope.ServiceProvider.GetRequiredService<AutomationRunner>().RunScheduledAsync(rule, scheduled, ct);
+        }
+    }
+}
