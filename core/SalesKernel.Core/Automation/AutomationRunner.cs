@@ -40,7 +40,7 @@ public sealed class AutomationRunner(RecordPipeline pipeline, EntitySetRegistry 
         // conditions are judged on the record as the event left it, before any rule acts on it
         var met = new Dictionary<Guid, bool>();
         foreach (var rule in rules)
-            met[rule.Id] = rule.Condition is null || await MeetsAsync(set, message.RecordId, rule.Condition, ct);
+            met[rule.Id] = rule.Condition is null || await RecordConditions.MeetsAsync(pipeline, set, message.RecordId, rule.Condition, ct);
 
         foreach (var rule in rules)
         {
@@ -83,7 +83,7 @@ public sealed class AutomationRunner(RecordPipeline pipeline, EntitySetRegistry 
     {
         if (sets.Find(rule.EntitySet) is not { } set) return;
         await pipeline.PrepareAsync(ct);
-        var ids = await MatchingAsync(set, rule.Condition, ct);
+        var ids = await RecordConditions.MatchingAsync(pipeline, set, rule.Condition, MaxScheduledRecords, ct);
         var eventId = -new DateTimeOffset(DateTime.SpecifyKind(scheduledAtUtc, DateTimeKind.Utc)).ToUnixTimeSeconds();
         foreach (var id in ids)
         {
@@ -108,26 +108,6 @@ public sealed class AutomationRunner(RecordPipeline pipeline, EntitySetRegistry 
     }
 
     public const int MaxScheduledRecords = 1000;
-
-    private Task<List<Guid>> MatchingAsync(EntitySetDescriptor set, string? condition, CancellationToken ct)
-    {
-        var method = typeof(AutomationRunner).GetMethod(nameof(MatchingTypedAsync), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!
-            .MakeGenericMethod(set.ClrType);
-        return (Task<List<Guid>>)method.Invoke(this, [set, condition, ct])!;
-    }
-
-    private Task<List<Guid>> MatchingTypedAsync<TEntity>(EntitySetDescriptor set, string? condition, CancellationToken ct) where TEntity : class, IEntity
-    {
-        IQueryable<TEntity> query = pipeline.Db.Set<TEntity>();
-        if (condition is not null)
-        {
-            var fields = pipeline.FieldsOf(set);
-            var record = Expression.Parameter(typeof(TEntity), "r");
-            var predicate = FilterTranslator.Translate(FilterParser.Parse(condition), record, n => fields.FirstOrDefault(f => f.Name == n), _ => true);
-            query = query.Where(Expression.Lambda<Func<TEntity, bool>>(predicate, record));
-        }
-        return query.OrderBy(e => e.Id).Select(e => e.Id).Take(MaxScheduledRecords).ToListAsync(ct);
-    }
 
     private async Task ExecuteAsync(AutomationRule rule, EntitySetDescriptor set, Guid id, long eventId, CancellationToken ct)
     {
@@ -189,21 +169,5 @@ public sealed class AutomationRunner(RecordPipeline pipeline, EntitySetRegistry 
                     throw new RuleViolationException("automation.unknown-action", $"Unknown action '{action.GetProperty("type").GetString()}'.");
             }
         }
-    }
-
-    /// <summary>Whether the record meets a condition in the list-query grammar, evaluated in SQL.</summary>
-    public Task<bool> MeetsAsync(EntitySetDescriptor set, Guid id, string condition, CancellationToken ct)
-    {
-        var method = typeof(AutomationRunner).GetMethod(nameof(MeetsTypedAsync), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!
-            .MakeGenericMethod(set.ClrType);
-        return (Task<bool>)method.Invoke(this, [set, id, condition, ct])!;
-    }
-
-    private Task<bool> MeetsTypedAsync<TEntity>(EntitySetDescriptor set, Guid id, string condition, CancellationToken ct) where TEntity : class, IEntity
-    {
-        var fields = pipeline.FieldsOf(set);
-        var record = Expression.Parameter(typeof(TEntity), "r");
-        var predicate = FilterTranslator.Translate(FilterParser.Parse(condition), record, n => fields.FirstOrDefault(f => f.Name == n), _ => true);
-        return pipeline.Db.Set<TEntity>().Where(e => e.Id == id).Where(Expression.Lambda<Func<TEntity, bool>>(predicate, record)).AnyAsync(ct);
     }
 }

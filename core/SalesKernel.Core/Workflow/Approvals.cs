@@ -25,29 +25,13 @@ public sealed class Approvals(RecordPipeline pipeline, EntitySetRegistry sets)
         for (var i = 0; i < levels.Count; i++)
         {
             var level = levels[i];
-            if (level.Condition is not null && !await MeetsAsync(set, id, level.Condition, ct)) continue;
+            if (level.Condition is not null && !await RecordConditions.MeetsAsync(pipeline, set, id, level.Condition, ct)) continue;
             var approvers = await ApproversAsync(set, id, level.Approver, ct);
             if (approvers.Count == 0)
                 throw new RuleViolationException("kernel.no-approver", $"Approval level {i + 1} ({level.Approver}) has nobody to approve it.");
             steps.Add(new ApprovalStep(level.Approver, level.Condition, approvers));
         }
         return steps;
-    }
-
-    /// <summary>Whether the record meets a condition in the list-query grammar, evaluated in SQL.</summary>
-    private Task<bool> MeetsAsync(EntitySetDescriptor set, Guid id, string condition, CancellationToken ct)
-    {
-        var method = typeof(Approvals).GetMethod(nameof(MeetsTypedAsync), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!
-            .MakeGenericMethod(set.ClrType);
-        return (Task<bool>)method.Invoke(this, [set, id, condition, ct])!;
-    }
-
-    private Task<bool> MeetsTypedAsync<TEntity>(EntitySetDescriptor set, Guid id, string condition, CancellationToken ct) where TEntity : class, IEntity
-    {
-        var fields = pipeline.FieldsOf(set);
-        var record = Expression.Parameter(typeof(TEntity), "r");
-        var predicate = FilterTranslator.Translate(FilterParser.Parse(condition), record, n => fields.FirstOrDefault(f => f.Name == n), _ => true);
-        return pipeline.Db.Set<TEntity>().Where(e => e.Id == id).Where(Expression.Lambda<Func<TEntity, bool>>(predicate, record)).AnyAsync(ct);
     }
 
     private async Task<List<string>> ApproversAsync(EntitySetDescriptor set, Guid id, string approver, CancellationToken ct)
