@@ -1,15 +1,21 @@
 using SalesKernel.Plugins.Customers.Endpoints;
 using SalesKernel.Plugins.Customers.Entities;
+using SalesKernel.Plugins.Customers.Rules;
 using SalesKernel.Sdk;
+using SalesKernel.Sdk.Entities;
 
 namespace SalesKernel.Plugins.Customers;
 
-/// <summary>Customer accounts: the entity set, its own endpoints and its permissions.</summary>
+/// <summary>Customer accounts with their contacts and follow-ups: entity sets, rules, own endpoints, permissions.</summary>
 public sealed class CustomersPlugin : ISalesKernelPlugin
 {
     public void Configure(IPluginBuilder builder)
     {
         builder.AddEntitySet<Customer>("customers", CustomerConfiguration.Declare);
+        builder.AddEntitySet<Contact>("contacts", ContactConfiguration.DeclareContacts);
+        builder.AddEntitySet<FollowUp>("follow-ups", ContactConfiguration.DeclareFollowUps);
+        builder.AddHandler<Customer, DuplicateCustomerRule>(HandlerStage.PreOperation);
+        builder.AddHandler<Contact, DuplicateContactRule>(HandlerStage.PreOperation);
         builder.MapEndpoints(endpoints => endpoints.MapCustomerApi());
         Permissions.Declare(builder);
     }

@@ -13,7 +13,8 @@ namespace SalesKernel.Core.Audit;
 internal static class AuditApi
 {
     public static void MapAuditApi(this IEndpointRouteBuilder app) =>
-        app.MapGet("/api/audit", ListAsync)
+        // before and after values of every field: for administrators only
+        app.MapGet("/api/audit", ListAsync).RequireAuthorization(Tenancy.TenantPluginApi.TenantAdminPolicy)
             .WithTags("Kernel").WithName("ListAudit")
             .WithSummary("Audit records, newest first; filter by entity, recordId, userId, from, to; page with limit and cursor.")
             .ProducesProblem(400);

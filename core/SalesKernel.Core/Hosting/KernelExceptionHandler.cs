@@ -30,11 +30,17 @@ internal sealed class KernelExceptionHandler(IProblemDetailsService problems) : 
             Workflow.TransitionNotFoundException t => new ProblemDetails { Status = 404, Title = "Transition not found", Detail = t.Message },
             Workflow.ApprovalNotFoundException a => new ProblemDetails { Status = 404, Title = "Approval not found", Detail = a.Message },
             RecordNotFoundException n => new ProblemDetails { Status = 404, Title = "Record not found", Detail = n.Message },
+            DuplicateRecordException d => new ProblemDetails
+            {
+                Status = 409, Title = "Possible duplicate", Detail = d.Message,
+                Extensions = { ["candidates"] = d.Candidates, ["hint"] = "Repeat the request with ?force=true to write it anyway." },
+            },
             ConcurrencyConflictException c => new ProblemDetails { Status = 412, Title = "The record was changed by someone else", Detail = c.Message },
             RuleViolationException r => new ProblemDetails
             {
                 Status = 422, Title = "A business rule refused the change", Detail = r.Message, Extensions = { ["rule"] = r.Rule },
             },
+            DbUpdateConcurrencyException => new ProblemDetails { Status = 409, Title = "Changed at the same time", Detail = "Someone else changed it at the same moment; read it again and retry." },
             DbUpdateException d => Constraint(d),
             _ => null,
         };
@@ -52,6 +58,8 @@ internal sealed class KernelExceptionHandler(IProblemDetailsService problems) : 
             new ProblemDetails { Status = 422, Title = "A reference is not valid", Detail = "The change refers to a record that does not exist, or removes one that others still refer to." },
         SqliteException { SqliteExtendedErrorCode: 275 } or PostgresException { SqlState: PostgresErrorCodes.CheckViolation } =>
             new ProblemDetails { Status = 422, Title = "A database check refused the change", Detail = "A value breaks a rule the database enforces." },
+        PostgresException { SqlState: PostgresErrorCodes.StringDataRightTruncation } =>
+            new ProblemDetails { Status = 400, Title = "A value is too long", Detail = "A text is longer than the field allows." },
         SqliteException { SqliteExtendedErrorCode: 1299 } or PostgresException { SqlState: PostgresErrorCodes.NotNullViolation } =>
             new ProblemDetails { Status = 400, Title = "A required value is missing", Detail = "A field that must have a value was left empty." },
         _ => null,

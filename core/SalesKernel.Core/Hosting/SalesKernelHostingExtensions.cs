@@ -80,7 +80,9 @@ public static class SalesKernelHostingExtensions
         builder.Services.AddHostedService<Automation.AutomationScheduler>();
         builder.Services.AddHostedService<OutboxDispatcher>();
         builder.Services.AddHostedService<Jobs.JobScheduler>();
-        builder.Services.AddHttpClient(Webhooks.WebhookSender.ClientName, c => c.Timeout = TimeSpan.FromSeconds(10));
+        var allowPrivateWebhooks = builder.Configuration.GetValue("SalesKernel:Webhooks:AllowPrivateAddresses", false);
+        builder.Services.AddHttpClient(Webhooks.WebhookSender.ClientName, c => c.Timeout = TimeSpan.FromSeconds(10))
+            .ConfigurePrimaryHttpMessageHandler(() => Webhooks.WebhookSender.Handler(allowPrivateWebhooks));
         builder.Services.AddHostedService<Webhooks.WebhookSender>();
 
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));

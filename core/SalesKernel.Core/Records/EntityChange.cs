@@ -26,7 +26,8 @@ internal sealed class EntityChange<TEntity>(
     IReadOnlyList<RecordField> fields,
     Func<IReadOnlyCollection<string>> changedFields,
     int depth,
-    string? userId) : IEntityChange<TEntity>, IRecordChange
+    string? userId,
+    bool confirmed) : IEntityChange<TEntity>, IRecordChange
     where TEntity : class, IEntity
 {
     public EntityEntry Entry => entry;
@@ -43,6 +44,7 @@ internal sealed class EntityChange<TEntity>(
     public void Freeze(IReadOnlyCollection<string> changed) => _frozen = changed;
     public int Depth => depth;
     public string? UserId => userId;
+    public bool IsConfirmed => confirmed;
 
     public object? GetBefore(string field) =>
         operation == WriteOperation.Create ? null : beforeValues.GetValueOrDefault(Field(field).Name);

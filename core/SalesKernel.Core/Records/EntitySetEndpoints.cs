@@ -62,7 +62,7 @@ internal static class EntitySetEndpoints
                     HttpContext http, Workflow.Transitions transitions, RecordPipeline pipeline, CancellationToken ct) =>
                 {
                     var (_, approval) = await transitions.RunAsync(set, id, transition, request?.Comment, RecordVersion.FromIfMatch(http.Request), ct);
-                    if (approval is null) return (await ReadAsync(set, id, http, pipeline, ct))!;
+                    if (approval is null) return await ReadAsync(set, id, http, pipeline, ct) ?? Results.Ok(new { id });
                     // waiting for approval: 202 with the approval request
                     return Results.Accepted($"/api/approvals/{approval.Id}", Workflow.Approvals.Describe(approval));
                 })
@@ -137,18 +137,26 @@ internal static class EntitySetEndpoints
         http.Response.ContentType = "text/csv; charset=utf-8";
         http.Response.Headers.ContentDisposition = $"attachment; filename=\"{set.FullName}.csv\"";
         await using var writer = new StreamWriter(http.Response.Body, new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: true)) { NewLine = "\r\n" };
-        await writer.WriteLineAsync(string.Join(',', columns.Select(Csv)));
         var rows = 0;
-        while (true)
+        try
         {
-            foreach (var item in page.Items)
-                await writer.WriteLineAsync(string.Join(',', columns.Select(c => Csv(Text(item.GetValueOrDefault(c))))));
-            rows += page.Items.Count;
-            if (page.NextCursor is not { } next || rows >= MaxExportRows) break;
-            page = await query(next).RunAsync(Source(pipeline.Db, set), set.ClrType, fields, "id", ct);
+            await writer.WriteLineAsync(string.Join(',', columns.Select(Csv)));
+            while (true)
+            {
+                foreach (var item in page.Items)
+                    await writer.WriteLineAsync(string.Join(',', columns.Select(c => Csv(Text(item.GetValueOrDefault(c))))));
+                rows += page.Items.Count;
+                if (page.NextCursor is not { } next || rows >= MaxExportRows) break;
+                page = await query(next).RunAsync(Source(pipeline.Db, set), set.ClrType, fields, "id", ct);
+            }
+            await writer.FlushAsync(ct);
         }
-        await writer.FlushAsync(ct);
-        await pipeline.AuditExportAsync(set, rows, q["filter"], ct);
+        finally
+        {
+            // whatever left the building is on record, even when the client went away mid-way
+            pipeline.Db.ChangeTracker.Clear();
+            await pipeline.AuditExportAsync(set, rows, q["filter"], CancellationToken.None);
+        }
         return Results.Empty;
     }
 
@@ -190,6 +198,7 @@ internal static class EntitySetEndpoints
     private static async Task<IResult> CreateAsync(EntitySetDescriptor set, HttpContext http, RecordPipeline pipeline, CancellationToken ct)
     {
         await pipeline.PrepareAsync(ct);
+        pipeline.Confirmed = Bool(http.Request.Query, "force");
         using var body = await ReadBodyAsync(http, ct);
         var errors = new Dictionary<string, List<string>>();
         var values = RecordReader.Read(body.RootElement, pipeline.VisibleFieldsOf(set), isCreate: true, errors);
@@ -197,12 +206,14 @@ internal static class EntitySetEndpoints
         ThrowIfAny(errors);
         var (entity, rest) = RecordReader.NewEntity(set.ClrType, values);
         var entry = await pipeline.CreateAsync(set, entity, rest, ct);
-        return (await ReadAsync(set, ((IEntity)entry.Entity).Id, http, pipeline, ct, status: 201))!;
+        var createdId = ((IEntity)entry.Entity).Id;
+        return await ReadAsync(set, createdId, http, pipeline, ct, status: 201) ?? Results.Created($"{set.Route}/{createdId}", new { id = createdId });
     }
 
     private static async Task<IResult> UpdateAsync(EntitySetDescriptor set, Guid id, HttpContext http, RecordPipeline pipeline, CancellationToken ct)
     {
         await pipeline.PrepareAsync(ct);
+        pipeline.Confirmed = Bool(http.Request.Query, "force");
         var expected = RecordVersion.FromIfMatch(http.Request);
         using var body = await ReadBodyAsync(http, ct);
         var errors = new Dictionary<string, List<string>>();
@@ -213,7 +224,7 @@ internal static class EntitySetEndpoints
         {
             foreach (var (field, value) in values.Fields) RecordValues.Set(entry, field, value);
         }, ct);
-        return (await ReadAsync(set, id, http, pipeline, ct))!;
+        return await ReadAsync(set, id, http, pipeline, ct) ?? Results.Ok(new { id }); // changed, but no longer visible to the caller
     }
 
     private static async Task<IResult> AssignAsync(EntitySetDescriptor set, Guid id, AssignRequest request, HttpContext http, RecordPipeline pipeline, CancellationToken ct)
@@ -223,8 +234,10 @@ internal static class EntitySetEndpoints
             .Where(u => u.TenantId == pipeline.Db.Caller.TenantId && u.Id == request.OwnerId && u.IsActive)
             .Select(u => new { u.Id, u.TeamId }).FirstOrDefaultAsync(ct)
             ?? throw new RecordValidationException(new Dictionary<string, string[]> { ["ownerId"] = ["must be an active user of this tenant"] });
+        if (request.TeamId is { } team && !await pipeline.Db.Teams.AnyAsync(t => t.Id == team && t.TenantId == pipeline.Db.Caller.TenantId, ct))
+            throw new RecordValidationException(new Dictionary<string, string[]> { ["teamId"] = ["must be a team of this tenant"] });
         await pipeline.AssignAsync(set, id, owner.Id.ToString(), (request.TeamId ?? owner.TeamId)?.ToString(), RecordVersion.FromIfMatch(http.Request), ct);
-        return (await ReadAsync(set, id, http, pipeline, ct))!;
+        return await ReadAsync(set, id, http, pipeline, ct) ?? Results.Ok(new { id });
     }
 
     private static async Task<IResult> ShareAsync(EntitySetDescriptor set, Guid id, ShareRequest request, bool share, RecordPipeline pipeline, CancellationToken ct)
@@ -237,6 +250,7 @@ internal static class EntitySetEndpoints
     private static async Task<IResult> BulkCreateAsync(EntitySetDescriptor set, HttpContext http, RecordPipeline pipeline, CancellationToken ct)
     {
         await pipeline.PrepareAsync(ct);
+        pipeline.Confirmed = Bool(http.Request.Query, "force");
         using var body = await ReadBodyAsync(http, ct);
         if (body.RootElement.ValueKind != JsonValueKind.Array)
             throw new RecordValidationException(new Dictionary<string, string[]> { ["$"] = ["must be a JSON array of records"] });

@@ -104,7 +104,8 @@ public sealed class EntitySetRegistry
             Source = source,
             Owner = owner,
             DisplayName = d.DisplayName ?? new LocalizedText(Humanize(d.Name)),
-            IsRequired = d.IsRequired || (clr == typeof(string) && !property.IsNullable),
+            // a text that may not be null, or a reference that may not be null, must be given
+            IsRequired = d.IsRequired || (clr == typeof(string) && !property.IsNullable) || (d.Type == FieldType.Reference && clr == typeof(Guid)),
             IsReadOnly = d.IsReadOnly,
             IsSearchable = d.IsSearchable && clr == typeof(string),
             IsFilterable = d.IsFilterable,

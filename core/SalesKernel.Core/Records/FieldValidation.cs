@@ -11,7 +11,7 @@ internal static class FieldValidation
         foreach (var field in fields.Where(f => f.Source != FieldSource.System))
         {
             var value = RecordValues.Get(entry, field);
-            if (field.IsRequired && (value is null || value is string s && string.IsNullOrWhiteSpace(s)))
+            if (field.IsRequired && (value is null || value is string s && string.IsNullOrWhiteSpace(s) || value is Guid g && g == Guid.Empty))
             {
                 Add(errors, field.Name, "is required");
                 continue;

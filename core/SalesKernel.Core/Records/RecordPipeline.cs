@@ -71,7 +71,10 @@ public sealed class RecordPipeline(
         FieldsOf(set).Where(f => access.Restriction(set, f.Name) != FieldAccess.Hidden).ToList();
 
     /// <summary>Writes from outside the pipeline (a client, a plugin endpoint) are checked against the caller's privileges; handlers' nested writes are not.</summary>
-    private bool IsCallerWrite => _depth == 0 && !_system;
+    private bool IsCallerWrite => _depth == 0 && !_system && !IsBackground;
+
+    /// <summary>Scheduled jobs and automation act for the tenant as the system, not as a user with roles.</summary>
+    private bool IsBackground => caller.UserId is { } user && (user.StartsWith("job:", StringComparison.Ordinal) || user == "automation");
     private bool _system;
 
     public async Task<EntityEntry> CreateAsync(EntitySetDescriptor set, object entity, IReadOnlyDictionary<RecordField, object?> values, CancellationToken cancellationToken)
@@ -198,6 +201,9 @@ public sealed class RecordPipeline(
 
     private bool _transitioning;
     private string? _transitionName;
+
+    /// <summary>The caller confirmed the write despite warnings (<c>?force=true</c>); handlers see it as <c>IsConfirmed</c>.</summary>
+    public bool Confirmed { get; set; }
 
     /// <summary>Set by the automation runner: writes it makes carry one more link of the rule chain.</summary>
     public int ChainDepth { get; set; }
@@ -333,7 +339,7 @@ public sealed class RecordPipeline(
         var entry = db.Entry(entity);
         if (checkAccess && !await access.ReachesAsync(set, access.Depth(set, privilege), id,
                 set.Definition.IsOwned ? entry.Property(SystemFields.OwnerId).CurrentValue as string : null,
-                set.Definition.IsOwned ? entry.Property(SystemFields.TeamId).CurrentValue as string : null, cancellationToken))
+                set.Definition.IsOwned ? entry.Property(SystemFields.TeamId).CurrentValue as string : null, cancellationToken, privilege))
             throw new AccessDeniedException($"You may see this {set.Definition.DisplayName?.En ?? set.FullName} but not {privilege} it.");
         var version = (long)entry.Property(SystemFields.Version).CurrentValue!;
         if (expectedVersion is { } expected && expected != version)
@@ -397,7 +403,7 @@ public sealed class RecordPipeline(
             var change = (IRecordChange)Activator.CreateInstance(typeof(EntityChange<>).MakeGenericType(set.ClrType),
                 set, entry, operation, before, beforeValues, fields,
                 (Func<IReadOnlyCollection<string>>)(() => Diff(entry, fields, operation, beforeValues).Select(c => c.Field).ToList()),
-                _depth, UserId)!;
+                _depth, UserId, Confirmed)!;
 
             if (operation == WriteOperation.Update && !_transitioning && set.Definition.StateMachine is { } machine
                 && entry.Property(machine.PropertyName).IsModified)

@@ -80,7 +80,8 @@ internal static class AuthApi
             || !Guid.TryParse(ticket.Principal.FindFirstValue(ClaimTypes.NameIdentifier), out var userId))
             return Refused("The refresh token is not valid or has expired; sign in again.");
         var user = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == userId, ct);
-        if (user is not { IsActive: true } || user.SecurityStamp != ticket.Principal.FindFirstValue(CallerContext.StampClaim))
+        if (user is not { IsActive: true } || user.SecurityStamp != ticket.Principal.FindFirstValue(CallerContext.StampClaim)
+            || user.TenantId is { } tenant && !await db.Tenants.AnyAsync(t => t.Id == tenant && t.IsActive, ct))
             return Refused("The refresh token was revoked; sign in again.");
         return TypedResults.SignIn(Principal(user), authenticationScheme: BearerTokenDefaults.AuthenticationScheme);
     }
@@ -88,8 +89,9 @@ internal static class AuthApi
     private static async Task<IResult> ChangePasswordAsync(ChangePasswordRequest request, ClaimsPrincipal principal, KernelDbContext db,
         Passwords passwords, SecurityStamps stamps, CancellationToken ct)
     {
-        var id = Guid.Parse(principal.FindFirstValue(ClaimTypes.NameIdentifier)!);
-        var user = await db.Users.FirstAsync(u => u.Id == id, ct);
+        if (!Guid.TryParse(principal.FindFirstValue(ClaimTypes.NameIdentifier), out var id)
+            || await db.Users.FirstOrDefaultAsync(u => u.Id == id, ct) is not { } user)
+            throw new Sdk.AccessDeniedException("Only a signed-in user has a password to change.");
         var errors = new Dictionary<string, List<string>>();
         if (!passwords.Verify(user, request.CurrentPassword ?? "")) FieldValidation.Add(errors, "currentPassword", "is wrong");
         if (Passwords.Weakness(request.NewPassword) is { } weakness) FieldValidation.Add(errors, "newPassword", weakness);

@@ -108,8 +108,9 @@ public sealed class CallerAccess(KernelDbContext db, CallerContext caller, Permi
         return Expression.OrElse(reach, SharedWithCaller(set, record));
     }
 
-    /// <summary>Whether a depth reaches one record (already loaded).</summary>
-    public async Task<bool> ReachesAsync(EntitySetDescriptor set, AccessDepth depth, Guid recordId, string? ownerId, string? teamId, CancellationToken cancellationToken) =>
+    /// <summary>Whether a depth reaches one record (already loaded). A share lets the user read the record, nothing more.</summary>
+    public async Task<bool> ReachesAsync(EntitySetDescriptor set, AccessDepth depth, Guid recordId, string? ownerId, string? teamId, CancellationToken cancellationToken,
+        string privilege = Privileges.Read) =>
         depth switch
         {
             AccessDepth.None => false,
@@ -118,6 +119,7 @@ public sealed class CallerAccess(KernelDbContext db, CallerContext caller, Permi
             _ when ownerId is not null && ownerId == _userId => true,
             AccessDepth.Team when teamId is not null && teamId == _teamId?.ToString() => true,
             AccessDepth.TeamAndBelow when teamId is not null && _teamAndBelow.Contains(teamId) => true,
+            _ when privilege != Privileges.Read => false,
             _ => await db.Shares.AnyAsync(s => s.TenantId == caller.TenantId && s.EntitySet == set.FullName && s.RecordId == recordId && s.UserId == _userId, cancellationToken),
         };
 

@@ -63,15 +63,18 @@ internal static class WebhookApi
         return TypedResults.Created($"/api/webhooks/{hook.Id}", new NewWebhookResponse(hook.Id, hook.Url, hook.Events, secret));
     }
 
-    /// <summary>Whether a URL's host is (or resolves to) a loopback, private or link-local address.</summary>
+    /// <summary>Whether a URL's host is (or resolves to) a private address; a name that does not resolve is refused too.</summary>
     private static async Task<bool> IsPrivateAsync(Uri url, CancellationToken ct)
     {
-        IPAddress[] addresses;
-        try { addresses = IPAddress.TryParse(url.Host, out var ip) ? [ip] : await Dns.GetHostAddressesAsync(url.Host, ct); }
-        catch (SocketException) { return false; }
-        return addresses.Any(a => IPAddress.IsLoopback(a) || a.IsIPv6LinkLocal || a.IsIPv6SiteLocal || a.IsIPv6UniqueLocal
-            || a.AddressFamily == AddressFamily.InterNetwork && a.GetAddressBytes() is var b
-               && (b[0] == 10 || b[0] == 172 && b[1] is >= 16 and <= 31 || b[0] == 192 && b[1] == 168 || b[0] == 169 && b[1] == 254 || b[0] == 127 || b[0] == 0));
+        try
+        {
+            var addresses = IPAddress.TryParse(url.Host.Trim('[', ']'), out var ip) ? [ip] : await Dns.GetHostAddressesAsync(url.Host, ct);
+            return addresses.Length == 0 || addresses.Any(WebhookSender.IsPrivate);
+        }
+        catch (SocketException)
+        {
+            return true;
+        }
     }
 }
 

@@ -79,9 +79,16 @@ internal sealed class WebhookSender(IServiceScopeFactory scopes, IHttpClientFact
                     if (response.IsSuccessStatusCode) delivery.DeliveredAtUtc = clock.GetUtcNow().UtcDateTime;
                     else delivery.LastError = $"The receiver answered {(int)response.StatusCode}.";
                 }
-                catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+                catch (Exception e) when (!ct.IsCancellationRequested)
                 {
-                    delivery.LastError = e is TaskCanceledException ? "No answer within the timeout." : e.Message;
+                    // whatever went wrong is this delivery's failure, never the queue's
+                    delivery.LastError = e switch
+                    {
+                        TaskCanceledException => "No answer within the timeout.",
+                        HttpRequestException { InnerException: WebhookAddressException } => "The address is inside a private network.",
+                        HttpRequestException => "The receiver could not be reached.",
+                        _ => "The delivery could not be prepared.",
+                    };
                 }
                 if (delivery.DeliveredAtUtc is null)
                 {
@@ -94,6 +101,47 @@ internal sealed class WebhookSender(IServiceScopeFactory scopes, IHttpClientFact
         return due.Count;
     }
 
+    /// <summary>
+    /// The HTTP handler for deliveries: no redirects, and — unless private addresses are allowed — the
+    /// address actually connected to is checked, so a name that resolves elsewhere later cannot reach
+    /// inside the network.
+    /// </summary>
+    public static SocketsHttpHandler Handler(bool allowPrivate) => new()
+    {
+        AllowAutoRedirect = false,
+        ConnectCallback = async (context, ct) =>
+        {
+            var addresses = await System.Net.Dns.GetHostAddressesAsync(context.DnsEndPoint.Host, ct);
+            if (!allowPrivate && addresses.Any(IsPrivate)) throw new WebhookAddressException();
+            var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                await socket.ConnectAsync(addresses, context.DnsEndPoint.Port, ct);
+                return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        },
+    };
+
+    /// <summary>Loopback, private, link-local, shared-address and unspecified addresses (IPv4, IPv6, and IPv4 mapped into IPv6).</summary>
+    public static bool IsPrivate(IPAddress address)
+    {
+        if (address.IsIPv4MappedToIPv6) address = address.MapToIPv4();
+        if (IPAddress.IsLoopback(address) || address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any)) return true;
+        if (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6)
+            return address.IsIPv6LinkLocal || address.IsIPv6SiteLocal || address.IsIPv6UniqueLocal;
+        var b = address.GetAddressBytes();
+        return b[0] is 0 or 10 or 127 || b[0] == 172 && b[1] is >= 16 and <= 31 || b[0] == 192 && b[1] == 168
+            || b[0] == 169 && b[1] == 254 || b[0] == 100 && b[1] is >= 64 and <= 127;
+    }
+
     public static string Sign(string secret, string payload) =>
         Convert.ToHexString(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(payload))).ToLowerInvariant();
 }
+
+/// <summary>A delivery refused because its address is inside a private network.</summary>
+internal sealed class WebhookAddressException() : Exception("The address is inside a private network.");

@@ -54,7 +54,7 @@ internal static class ApprovalApi
         for (var i = 0; i < levels.Count && set is not null; i++)
         {
             var level = levels[i];
-            if (level.Approver is not ("manager") && !level.Approver.StartsWith("role:", StringComparison.Ordinal)
+            if (level.Approver is null || level.Approver is not ("manager") && !level.Approver.StartsWith("role:", StringComparison.Ordinal)
                 && !(level.Approver.StartsWith("user:", StringComparison.Ordinal) && Guid.TryParse(level.Approver[5..], out _)))
                 FieldValidation.Add(errors, $"levels[{i}].approver", "must be manager, role:<code> or user:<id>");
             if (level.Condition is not null)

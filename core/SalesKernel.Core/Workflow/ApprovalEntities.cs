@@ -47,11 +47,14 @@ public sealed class ApprovalRequest
     public string CurrentApprovers { get; set; } = "";
     public DateTime CreatedAtUtc { get; set; }
     public DateTime? DecidedAtUtc { get; set; }
+    /// <summary>Changes with every decision: two approvers deciding at once cannot both win.</summary>
+    public int Revision { get; set; }
 
     internal static void Configure(EntityTypeBuilder<ApprovalRequest> b)
     {
         b.ToTable("sk_approval");
         b.HasKey(a => a.Id);
+        b.Property(a => a.Revision).IsConcurrencyToken();
         b.Property(a => a.EntitySet).HasMaxLength(200).IsRequired();
         b.Property(a => a.Transition).HasMaxLength(100).IsRequired();
         b.Property(a => a.RequestedBy).HasMaxLength(64);

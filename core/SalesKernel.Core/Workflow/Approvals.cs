@@ -26,7 +26,8 @@ public sealed class Approvals(RecordPipeline pipeline, EntitySetRegistry sets)
         {
             var level = levels[i];
             if (level.Condition is not null && !await RecordConditions.MeetsAsync(pipeline, set, id, level.Condition, ct)) continue;
-            var approvers = await ApproversAsync(set, id, level.Approver, ct);
+            // nobody approves their own request
+            var approvers = (await ApproversAsync(set, id, level.Approver, ct)).Where(a => a != pipeline.Db.Caller.UserId).ToList();
             if (approvers.Count == 0)
                 throw new RuleViolationException("kernel.no-approver", $"Approval level {i + 1} ({level.Approver}) has nobody to approve it.");
             steps.Add(new ApprovalStep(level.Approver, level.Condition, approvers));
@@ -68,6 +69,7 @@ public sealed class Approvals(RecordPipeline pipeline, EntitySetRegistry sets)
         var db = pipeline.Db;
         var request = await db.Set<ApprovalRequest>().FirstOrDefaultAsync(a => a.Id == id && a.TenantId == db.Caller.TenantId, ct)
             ?? throw new ApprovalNotFoundException(id);
+        request.Revision++;
         if (request.Status != "Pending") throw new RuleViolationException("kernel.approval-decided", $"This approval was {request.Status.ToLowerInvariant()} already.");
         var me = db.Caller.UserId ?? "";
         if (!request.CurrentApprovers.Split(',').Contains(me))
@@ -97,6 +99,10 @@ public sealed class Approvals(RecordPipeline pipeline, EntitySetRegistry sets)
         await pipeline.TransitionAsync(set, request.RecordId, transition.Privilege, null, entry =>
         {
             var from = entry.Property(machine.PropertyName).CurrentValue!;
+            if (!Equals(from, transition.Approval!.Pending))
+                throw new RuleViolationException("kernel.approval-stale", $"The record is {Transitions.StateName(from)}, no longer waiting for this approval.");
+            if (approve && transition.Guards.FirstOrDefault(g => !g.Holds(entry.Entity)) is { } failed)
+                throw new RuleViolationException(failed.Rule, failed.Reason); // the record may have changed while it waited
             var to = approve ? transition.To : transition.Approval!.RejectedTo;
             entry.Property(machine.PropertyName).CurrentValue = to;
             if (approve)

@@ -89,7 +89,7 @@ public sealed class Transitions(RecordPipeline pipeline, Approvals approvals)
             var reasons = new List<string>();
             if (!transition.From.Contains(state!))
                 reasons.Add($"It starts from {string.Join(" or ", transition.From.Select(StateName))}; the record is {StateName(state)}.");
-            if (!await pipeline.Access.ReachesAsync(set, pipeline.Access.Depth(set, transition.Privilege), id, owner, team, ct))
+            if (!await pipeline.Access.ReachesAsync(set, pipeline.Access.Depth(set, transition.Privilege), id, owner, team, ct, transition.Privilege))
                 reasons.Add($"You lack the '{transition.Privilege}' privilege over this record.");
             reasons.AddRange(transition.Guards.Where(g => !g.Holds(entry.Entity)).Select(g => g.Reason));
             result.Add(new TransitionAvailability(transition.Name, StateName(transition.To), reasons.Count == 0, transition.RequiresComment, reasons));

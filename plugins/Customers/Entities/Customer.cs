@@ -11,6 +11,21 @@ public sealed class Customer : IEntity
     public CompanySize? Size { get; set; }
     public string? Region { get; set; }
     public CustomerTier Tier { get; set; } = CustomerTier.Standard;
+    /// <summary>Where the account is in its life (潜在客户 → 成交客户 → 重点客户 → 流失); changed by transitions.</summary>
+    public CustomerLifecycle Lifecycle { get; set; }
+    /// <summary>Credit rating (信用评级), such as AAA, AA, A, B, C.</summary>
+    public string? CreditRating { get; set; }
+    /// <summary>Free tags, comma-separated.</summary>
+    public string? Tags { get; set; }
+}
+
+/// <summary>The lifecycle of an account.</summary>
+public enum CustomerLifecycle
+{
+    Prospect,
+    Customer,
+    KeyAccount,
+    Churned,
 }
 
 /// <summary>Company size by headcount (企业规模).</summary>

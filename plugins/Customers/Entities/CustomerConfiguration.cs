@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using SalesKernel.Sdk.Entities;
 
@@ -16,8 +17,17 @@ internal static class CustomerConfiguration
         .Field(c => c.Size, f => f.DisplayName(new("Size", "企业规模")).Filterable().Sortable())
         .Field(c => c.Region, f => f.DisplayName(new("Region", "区域")).Filterable().Sortable())
         .Field(c => c.Tier, f => f.DisplayName(new("Tier", "客户分层")).Filterable().Sortable())
+        .Field(c => c.Lifecycle, f => f.DisplayName(new("Lifecycle stage", "生命周期")).Filterable().Sortable())
+        .Field(c => c.CreditRating, f => f.DisplayName(new("Credit rating", "信用评级")).Filterable())
+        .Field(c => c.Tags, f => f.DisplayName(new("Tags", "标签")).Searchable())
         .OwnedByUser()
-        .DefaultSort("name");
+        .DefaultSort("name")
+        .StateMachine(c => c.Lifecycle, sm => sm
+            .Initial(CustomerLifecycle.Prospect)
+            .Transition("convert", [CustomerLifecycle.Prospect], CustomerLifecycle.Customer)
+            .Transition("make-key-account", [CustomerLifecycle.Customer], CustomerLifecycle.KeyAccount)
+            .Transition("churn", [CustomerLifecycle.Customer, CustomerLifecycle.KeyAccount], CustomerLifecycle.Churned, t => t.RequiresComment())
+            .Transition("win-back", [CustomerLifecycle.Churned], CustomerLifecycle.Customer));
 
     private static void Model(EntityTypeBuilder<Customer> b)
     {
@@ -26,6 +36,10 @@ internal static class CustomerConfiguration
         b.Property(c => c.Region).HasMaxLength(ShortTextLength);
         b.Property(c => c.Size).HasConversion<string>().HasMaxLength(20);
         b.Property(c => c.Tier).HasConversion<string>().HasMaxLength(20);
+        // accounts that exist before lifecycles did are prospects
+        b.Property(c => c.Lifecycle).HasConversion<string>().HasMaxLength(20).HasDefaultValue(CustomerLifecycle.Prospect);
+        b.Property(c => c.CreditRating).HasMaxLength(10);
+        b.Property(c => c.Tags).HasMaxLength(500);
         // the default list order is by name, then id
         b.HasIndex(c => new { c.Name, c.Id });
     }

@@ -42,3 +42,18 @@ public sealed class RecordValidationException(IReadOnlyDictionary<string, string
     /// <summary>Messages by API field name.</summary>
     public IReadOnlyDictionary<string, string[]> Errors { get; } = errors;
 }
+
+/// <summary>
+/// The write looks like a duplicate of existing records. The client gets 409 with the candidates'
+/// ids, and may repeat the write with <c>?force=true</c> to make it anyway.
+/// </summary>
+/// <param name="entitySet">The entity set's full name.</param>
+/// <param name="candidates">The ids of the records it may duplicate.</param>
+/// <param name="message">Why, for the user.</param>
+public sealed class DuplicateRecordException(string entitySet, IReadOnlyList<Guid> candidates, string message) : Exception(message)
+{
+    /// <summary>The entity set's full name.</summary>
+    public string EntitySet { get; } = entitySet;
+    /// <summary>The records it may duplicate.</summary>
+    public IReadOnlyList<Guid> Candidates { get; } = candidates;
+}

@@ -56,6 +56,11 @@ public interface IEntityChange<TEntity> where TEntity : class, IEntity
     int Depth { get; }
     /// <summary>Who writes, when known.</summary>
     string? UserId { get; }
+    /// <summary>
+    /// The caller confirmed they want the write despite warnings (<c>?force=true</c> on the generic
+    /// endpoints), so a handler may let through what it would otherwise refuse as a possible duplicate.
+    /// </summary>
+    bool IsConfirmed { get; }
 }
 
 /// <summary>Runs inside a write to an entity set (pre- or post-operation, as registered).</summary>

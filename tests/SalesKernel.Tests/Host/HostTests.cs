@@ -96,6 +96,6 @@ public sealed class HostTests : IAsyncLifetime
         var read = Assert.Single(customers.Permissions, p => p.Name == "customers.customer.read");
         Assert.Equal("Read customers", read.DisplayName);
         Assert.Equal("查看客户", read.DisplayNameZhHans);
-        Assert.Equal(["Customer"], customers.Entities);
+        Assert.Equal(["Customer", "Contact", "FollowUp"], customers.Entities);
     }
 }

@@ -60,7 +60,7 @@ public sealed class PluginLoadingTests : IDisposable
 
         var probe = await host.PluginAsync("schema-probe");
         Assert.Equal("Failed", probe.State);
-        Assert.Equal("dependency 'customers' must be ^2.0.0 but version 1.2.0 is installed", probe.Reason);
+        Assert.Equal("dependency 'customers' must be ^2.0.0 but version 1.3.0 is installed", probe.Reason);
         Assert.Equal("Loaded", (await host.PluginAsync("customers")).State);
     }
 

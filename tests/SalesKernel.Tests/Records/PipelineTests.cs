@@ -35,13 +35,13 @@ public sealed class PipelineTests : IAsyncLifetime
     public async Task An_extension_field_is_returned_written_filtered_and_sorted_like_any_field()
     {
         await _client.CreateAsync(Url, new { name = "Low", creditLimit = 1000m });
-        await _client.CreateAsync(Url, new { name = "High", creditLimit = 250000.50m, creditRating = "AA" });
+        await _client.CreateAsync(Url, new { name = "High", creditLimit = 250000.50m, creditGrade = "AA" });
         await _client.CreateAsync(Url, new { name = "None" });
 
         var high = await _client.GetObjectAsync($"{Url}?filter={Uri.EscapeDataString("creditLimit gt 5000")}");
         Assert.Equal(["High"], high.Names());
         Assert.Equal(250000.50m, high["items"]![0]!["creditLimit"]!.GetValue<decimal>());
-        Assert.Equal("AA", high["items"]![0]!["creditRating"]!.GetValue<string>());
+        Assert.Equal("AA", high["items"]![0]!["creditGrade"]!.GetValue<string>());
 
         var sorted = await _client.GetObjectAsync($"{Url}?sort=-creditLimit&fields=name,creditLimit");
         Assert.Equal(["High", "Low", "None"], sorted.Names());
@@ -89,7 +89,7 @@ public sealed class PipelineTests : IAsyncLifetime
         Assert.Equal([1000m, 1500m], log.Select(c => c!["limit"]!.GetValue<decimal>()));
         Assert.StartsWith("1000", log[1]!["note"]!.GetValue<string>()); // the handler saw the value before the change
 
-        var refused = await _client.PatchAsync($"{Url}/{customer["id"]}", new { creditLimit = 2000m, creditRating = "refuse" });
+        var refused = await _client.PatchAsync($"{Url}/{customer["id"]}", new { creditLimit = 2000m, creditGrade = "refuse" });
         Assert.Equal((HttpStatusCode)422, refused.StatusCode);
         Assert.Equal("credit.rating-refused", (await refused.ObjectAsync())["rule"]!.GetValue<string>());
         Assert.Equal(2L, await _db.CountAsync("credit_creditchange")); // the third log row went with the refusal

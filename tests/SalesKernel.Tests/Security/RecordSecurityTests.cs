@@ -53,6 +53,8 @@ public sealed class RecordSecurityTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, (await _rep1.PatchAsync($"{Url}/{_a}", new { region = "North" })).StatusCode);
         // reps may not delete by default: the record is visible, so the answer is 403, not 404
         Assert.Equal(HttpStatusCode.Forbidden, (await _rep1.DeleteAsync($"{Url}/{_a}")).StatusCode);
+        // the audit holds every record's values: administrators only
+        Assert.Equal(HttpStatusCode.Forbidden, (await _rep1.GetAsync("/api/audit")).StatusCode);
         var a = await _rep1.GetObjectAsync($"{Url}/{_a}");
         Assert.Equal((await _rep1.GetObjectAsync("/api/auth/me"))["id"]!.GetValue<string>(), a["ownerId"]!.GetValue<string>());
         Assert.NotNull(a["teamId"]);
@@ -80,6 +82,8 @@ public sealed class RecordSecurityTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Forbidden, (await _rep1.PostAsJsonAsync($"{Url}/{_a}/share", new { userId = _rep2Id.ToString() })).StatusCode);
         Assert.Equal(HttpStatusCode.NoContent, (await _manager.PostAsJsonAsync($"{Url}/{_a}/share", new { userId = _rep2Id.ToString() })).StatusCode);
         Assert.Equal(["A of rep1", "B of rep2"], (await _rep2.GetObjectAsync($"{Url}?sort=name")).Names());
+        // a share lets rep2 read the record, not change it
+        Assert.Equal(HttpStatusCode.Forbidden, (await _rep2.PatchAsync($"{Url}/{_a}", new { region = "mine" })).StatusCode);
         Assert.Equal(HttpStatusCode.NoContent, (await _manager.DeleteAsync($"{Url}/{_a}/share/{_rep2Id}")).StatusCode);
         Assert.Equal(["B of rep2"], (await _rep2.GetObjectAsync(Url)).Names());
 

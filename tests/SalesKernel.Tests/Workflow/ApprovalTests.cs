@@ -112,6 +112,20 @@ public sealed class ApprovalTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Nobody_approves_their_own_request()
+    {
+        var id = await QualifiedDealAsync(100000m);
+        // the manager (in the team they manage) asks to win a deal of the team: the only approver would be themselves
+        var team = (await _admin.GetFromJsonAsync<JsonArray>("/api/teams"))!.Single()!["id"]!.GetValue<Guid>();
+        var managerId = (await _manager.GetObjectAsync("/api/auth/me"))["id"]!.GetValue<Guid>();
+        (await _admin.PutAsJsonAsync($"/api/users/{managerId}/team", new { teamId = team })).EnsureSuccessStatusCode();
+        var own = await _manager.PostAsJsonAsync($"{Url}/{id}/transitions/win", new { });
+        Assert.Equal((HttpStatusCode)422, own.StatusCode);
+        Assert.Equal("kernel.no-approver", (await own.ObjectAsync())["rule"]!.GetValue<string>());
+        Assert.Equal("Qualified", (await _rep.GetObjectAsync($"{Url}/{id}"))["stage"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task A_policy_with_a_bad_condition_or_approver_is_refused()
     {
         var response = await _admin.PutAsJsonAsync("/api/approval-policies", new

@@ -21,7 +21,7 @@ public sealed class CreditPlugin : ISalesKernelPlugin
         builder.ExtendEntitySet<Customer>(x => x
             .Field<decimal?>("creditLimit", f => f.DisplayName(new("Credit limit", "信用额度")).Money().Filterable().Sortable().Range(0, 10_000_000),
                 column => column.HasPrecision(18, 2))
-            .Field<string?>("creditRating", f => f.DisplayName(new("Credit rating", "信用评级")).Filterable(),
+            .Field<string?>("creditGrade", f => f.DisplayName(new("Credit grade", "信用等级")).Filterable(),
                 column => column.HasMaxLength(10)));
 
         builder.AddEntitySet<CreditChange>("changes", set => set
@@ -84,7 +84,7 @@ public sealed class CreditChangeLog(IEntityStore store) : IEntityHandler<Custome
 public sealed class LateRefusal : IEntityHandler<Customer>
 {
     public Task HandleAsync(IEntityChange<Customer> change, CancellationToken cancellationToken) =>
-        change.GetAfter("creditRating") as string == "refuse"
+        change.GetAfter("creditGrade") as string == "refuse"
             ? throw new RuleViolationException("credit.rating-refused", "The rating 'refuse' is refused after the change was logged.")
             : Task.CompletedTask;
 }

@@ -1,0 +1,44 @@
+using Microsoft.EntityFrameworkCore;
+using SalesKernel.Sdk.Entities;
+
+namespace SalesKernel.Plugins.Customers.Entities;
+
+internal static class ContactConfiguration
+{
+    public static void DeclareContacts(EntitySetBuilder<Contact> set) => set
+        .DisplayName(new("Contact", "联系人"), new("Contacts", "联系人"))
+        .Model(b =>
+        {
+            b.Property(c => c.Name).HasMaxLength(CustomerConfiguration.NameLength).IsRequired();
+            b.Property(c => c.Title).HasMaxLength(CustomerConfiguration.ShortTextLength);
+            b.Property(c => c.Phone).HasMaxLength(40);
+            b.Property(c => c.Email).HasMaxLength(254);
+            b.HasOne<Customer>().WithMany().HasForeignKey(c => c.CustomerId).OnDelete(DeleteBehavior.Cascade);
+        })
+        .Field(c => c.CustomerId, f => f.DisplayName(new("Customer", "客户")).References("customers.customers").Filterable())
+        .Field(c => c.Name, f => f.DisplayName(new("Name", "姓名")).Required().Searchable().Filterable().Sortable())
+        .Field(c => c.Title, f => f.DisplayName(new("Job title", "职务")))
+        .Field(c => c.Phone, f => f.DisplayName(new("Phone", "电话")).Searchable().Filterable())
+        .Field(c => c.Email, f => f.DisplayName(new("Email", "邮箱")).Searchable().Filterable())
+        .Field(c => c.IsPrimary, f => f.DisplayName(new("Primary contact", "主要联系人")).Filterable())
+        .OwnedByUser()
+        .DefaultSort("name");
+
+    public static void DeclareFollowUps(EntitySetBuilder<FollowUp> set) => set
+        .DisplayName(new("Follow-up", "跟进记录"), new("Follow-ups", "跟进记录"))
+        .Model(b =>
+        {
+            b.Property(f => f.Kind).HasConversion<string>().HasMaxLength(20);
+            b.Property(f => f.Outcome).HasMaxLength(2000);
+            b.Property(f => f.NextStep).HasMaxLength(500);
+            b.HasOne<Customer>().WithMany().HasForeignKey(f => f.CustomerId).OnDelete(DeleteBehavior.Cascade);
+        })
+        .Field(f => f.CustomerId, f => f.DisplayName(new("Customer", "客户")).References("customers.customers").Filterable())
+        .Field(f => f.Kind, f => f.DisplayName(new("Kind", "方式")).Filterable())
+        .Field(f => f.AtUtc, f => f.DisplayName(new("When", "时间")).Filterable().Sortable())
+        .Field(f => f.Outcome, f => f.DisplayName(new("Outcome", "结果")).Searchable())
+        .Field(f => f.NextStep, f => f.DisplayName(new("Next step", "下一步")))
+        .Field(f => f.NextFollowUpAtUtc, f => f.DisplayName(new("Next follow-up", "下次跟进")).Filterable().Sortable())
+        .OwnedByUser()
+        .DefaultSort("-atUtc");
+}

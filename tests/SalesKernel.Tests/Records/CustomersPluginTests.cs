@@ -1,0 +1,85 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using SalesKernel.Tests.Infrastructure;
+
+namespace SalesKernel.Tests.Records;
+
+/// <summary>The Customers plugin: accounts with a lifecycle, contacts, follow-ups, and duplicates caught.</summary>
+public sealed class CustomersPluginTests : IAsyncLifetime
+{
+    private const string Customers = "/api/customers/customers";
+    private const string Contacts = "/api/customers/contacts";
+    private readonly PluginFolder _plugins = new PluginFolder().Add(PluginFolder.Customers);
+    private readonly TestDatabase _db = TestDatabase.Create();
+    private KernelHost _host = null!;
+    private HttpClient _admin = null!;
+
+    public async Task InitializeAsync()
+    {
+        _host = new KernelHost(_plugins, _db);
+        _admin = await _host.TenantClientAsync("acme");
+    }
+
+    public async Task DisposeAsync()
+    {
+        _admin.Dispose();
+        await _host.DisposeAsync();
+        _plugins.Dispose();
+        _db.Dispose();
+    }
+
+    [Fact]
+    public async Task A_duplicate_customer_is_caught_with_the_candidates_unless_the_caller_forces_it()
+    {
+        var first = (await _admin.CreateAsync(Customers, new { name = "华信贸易", region = "East" }))["id"]!.GetValue<Guid>();
+        var duplicate = await _admin.PostAsJsonAsync(Customers, new { name = " 华信贸易 ", region = "East" });
+        Assert.Equal(HttpStatusCode.Conflict, duplicate.StatusCode);
+        var problem = await duplicate.ObjectAsync();
+        Assert.Equal([first], problem["candidates"]!.AsArray().Select(c => c!.GetValue<Guid>()));
+
+        Assert.Equal(HttpStatusCode.Created, (await _admin.PostAsJsonAsync(Customers, new { name = "华信贸易", region = "West" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await _admin.PostAsJsonAsync($"{Customers}?force=true", new { name = "华信贸易", region = "East" })).StatusCode);
+        Assert.Equal(3L, await _db.CountAsync("customers_customer"));
+    }
+
+    [Fact]
+    public async Task Contacts_belong_to_a_customer_and_a_contact_with_a_known_email_or_phone_is_caught()
+    {
+        var customer = (await _admin.CreateAsync(Customers, new { name = "Acme", region = "East" }))["id"]!.GetValue<Guid>();
+        var contact = await _admin.CreateAsync(Contacts, new { customerId = customer, name = "Li Wei", title = "Buyer", email = "li.wei@acme.cn", phone = "+86 21 5555 0101", isPrimary = true });
+        Assert.Equal(customer, contact["customerId"]!.GetValue<Guid>());
+
+        var sameEmail = await _admin.PostAsJsonAsync(Contacts, new { customerId = customer, name = "Wei Li", email = "LI.WEI@acme.cn" });
+        Assert.Equal(HttpStatusCode.Conflict, sameEmail.StatusCode);
+        var samePhone = await _admin.PostAsJsonAsync(Contacts, new { customerId = customer, name = "Someone", phone = "+86 21 5555 0101" });
+        Assert.Equal(HttpStatusCode.Conflict, samePhone.StatusCode);
+
+        Assert.Equal(HttpStatusCode.BadRequest, (await _admin.PostAsJsonAsync(Contacts, new { name = "No customer" })).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _admin.PostAsJsonAsync(Contacts, new { customerId = Guid.NewGuid(), name = "Ghost" })).StatusCode);
+        var listed = await _admin.GetObjectAsync($"{Contacts}?filter={Uri.EscapeDataString($"customerId eq '{customer}'")}");
+        Assert.Equal(["Li Wei"], listed.Names());
+    }
+
+    [Fact]
+    public async Task Follow_ups_are_recorded_against_a_customer_and_listed_newest_first()
+    {
+        var customer = (await _admin.CreateAsync(Customers, new { name = "Acme" }))["id"]!.GetValue<Guid>();
+        await _admin.CreateAsync("/api/customers/follow-ups", new { customerId = customer, kind = "Call", atUtc = "2026-11-20T09:00:00Z", outcome = "Interested" });
+        await _admin.CreateAsync("/api/customers/follow-ups", new { customerId = customer, kind = "Visit", atUtc = "2026-11-22T14:00:00Z", nextStep = "Send quote", nextFollowUpAtUtc = "2026-11-25T09:00:00Z" });
+        var page = await _admin.GetObjectAsync($"/api/customers/follow-ups?filter={Uri.EscapeDataString($"customerId eq '{customer}'")}");
+        Assert.Equal(["Visit", "Call"], page.Names("kind"));
+    }
+
+    [Fact]
+    public async Task A_customer_moves_through_its_lifecycle_by_transitions()
+    {
+        var customer = await _admin.CreateAsync(Customers, new { name = "Acme" });
+        var id = customer["id"]!.GetValue<Guid>();
+        Assert.Equal("Prospect", customer["lifecycle"]!.GetValue<string>());
+        Assert.Equal("Customer", (await (await _admin.PostAsJsonAsync($"{Customers}/{id}/transitions/convert", new { })).ObjectAsync())["lifecycle"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.BadRequest, (await _admin.PostAsJsonAsync($"{Customers}/{id}/transitions/churn", new { })).StatusCode); // needs a reason
+        Assert.Equal("Churned", (await (await _admin.PostAsJsonAsync($"{Customers}/{id}/transitions/churn", new { comment = "moved to a competitor" })).ObjectAsync())["lifecycle"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.BadRequest, (await _admin.PatchAsync($"{Customers}/{id}", new { lifecycle = "KeyAccount" })).StatusCode);
+    }
+}
