@@ -161,27 +161,9 @@ public sealed class ListQueryTests(CustomerListFixture fixture) : IClassFixture<
 }
 
 /// <summary>The cost of a list page in SQL commands.</summary>
-public sealed class ListQueryCostTests : IAsyncLifetime
+public sealed class ListQueryCostTests() : TenantHostTest(PluginFolder.Customers)
 {
     private const string Url = CustomerListFixture.Url;
-    private readonly PluginFolder _plugins = new PluginFolder().Add(PluginFolder.Customers);
-    private readonly TestDatabase _db = TestDatabase.Create();
-    private KernelHost _host = null!;
-    private HttpClient _client = null!;
-
-    public async Task InitializeAsync()
-    {
-        _host = new KernelHost(_plugins, _db);
-        _client = await _host.TenantClientAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        _client.Dispose();
-        await _host.DisposeAsync();
-        _plugins.Dispose();
-        _db.Dispose();
-    }
 
     [Fact]
     public async Task A_list_page_costs_the_same_number_of_SQL_commands_whatever_its_size()

@@ -5,27 +5,9 @@ using SalesKernel.Tests.Infrastructure;
 
 namespace SalesKernel.Tests.Records;
 
-public sealed class AuditAndMetadataTests : IAsyncLifetime
+public sealed class AuditAndMetadataTests() : TenantHostTest(PluginFolder.Customers, PluginFolder.Credit)
 {
     private const string Url = "/api/customers/customers";
-    private readonly PluginFolder _plugins = new PluginFolder().Add(PluginFolder.Customers).Add(PluginFolder.Credit);
-    private readonly TestDatabase _db = TestDatabase.Create();
-    private KernelHost _host = null!;
-    private HttpClient _client = null!;
-
-    public async Task InitializeAsync()
-    {
-        _host = new KernelHost(_plugins, _db);
-        _client = await _host.TenantClientAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        _client.Dispose();
-        await _host.DisposeAsync();
-        _plugins.Dispose();
-        _db.Dispose();
-    }
 
     [Fact]
     public async Task Every_create_update_and_delete_is_audited_with_each_changed_field()

@@ -6,28 +6,10 @@ using SalesKernel.Tests.Infrastructure;
 namespace SalesKernel.Tests.Records;
 
 /// <summary>Fields an administrator adds at run time: defined, written, validated, filtered and sorted with no restart.</summary>
-public sealed class CustomFieldTests : IAsyncLifetime
+public sealed class CustomFieldTests() : TenantHostTest(PluginFolder.Customers)
 {
     private const string Url = "/api/customers/customers";
     private const string Fields = "/api/custom-fields";
-    private readonly PluginFolder _plugins = new PluginFolder().Add(PluginFolder.Customers);
-    private readonly TestDatabase _db = TestDatabase.Create();
-    private KernelHost _host = null!;
-    private HttpClient _client = null!;
-
-    public async Task InitializeAsync()
-    {
-        _host = new KernelHost(_plugins, _db);
-        _client = await _host.TenantClientAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        _client.Dispose();
-        await _host.DisposeAsync();
-        _plugins.Dispose();
-        _db.Dispose();
-    }
 
     private Task<JsonObject> DefineAsync(object definition) => _client.CreateAsync(Fields, definition);
 

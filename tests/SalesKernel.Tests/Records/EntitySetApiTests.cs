@@ -7,27 +7,9 @@ using SalesKernel.Tests.Infrastructure;
 namespace SalesKernel.Tests.Records;
 
 /// <summary>The generic endpoints of an entity set, through the Customers plugin, on the real host and database.</summary>
-public sealed class EntitySetApiTests : IAsyncLifetime
+public sealed class EntitySetApiTests() : TenantHostTest(PluginFolder.Customers)
 {
     private const string Url = "/api/customers/customers";
-    private readonly PluginFolder _plugins = new PluginFolder().Add(PluginFolder.Customers);
-    private readonly TestDatabase _db = TestDatabase.Create();
-    private KernelHost _host = null!;
-    private HttpClient _client = null!;
-
-    public async Task InitializeAsync()
-    {
-        _host = new KernelHost(_plugins, _db);
-        _client = await _host.TenantClientAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        _client.Dispose();
-        await _host.DisposeAsync();
-        _plugins.Dispose();
-        _db.Dispose();
-    }
 
     [Fact]
     public async Task A_customer_is_created_read_patched_and_deleted_with_its_version_as_ETag()

@@ -9,27 +9,9 @@ namespace SalesKernel.Tests.Records;
 /// The write pipeline, through the Customers plugin and the Credit test plugin that extends it:
 /// extension fields, validators and handlers from another plugin, rollback, depth guard, events.
 /// </summary>
-public sealed class PipelineTests : IAsyncLifetime
+public sealed class PipelineTests() : TenantHostTest(PluginFolder.Customers, PluginFolder.Credit)
 {
     private const string Url = "/api/customers/customers";
-    private readonly PluginFolder _plugins = new PluginFolder().Add(PluginFolder.Customers).Add(PluginFolder.Credit);
-    private readonly TestDatabase _db = TestDatabase.Create();
-    private KernelHost _host = null!;
-    private HttpClient _client = null!;
-
-    public async Task InitializeAsync()
-    {
-        _host = new KernelHost(_plugins, _db);
-        _client = await _host.TenantClientAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        _client.Dispose();
-        await _host.DisposeAsync();
-        _plugins.Dispose();
-        _db.Dispose();
-    }
 
     [Fact]
     public async Task An_extension_field_is_returned_written_filtered_and_sorted_like_any_field()
