@@ -20,6 +20,10 @@ internal static class EntitySetModel
         modelBuilder.Entity(set.ClrType).HasQueryFilter(Expression.Lambda(Expression.Equal(tenant, current), record));
     }
 
+    /// <summary>
+    /// The kernel's columns of a set (tenant, times, authors, version, owner and team, custom fields):
+    /// added before the plugin's own model configuration, so a plugin can index them.
+    /// </summary>
     public static void AddSystemFields(ModelBuilder modelBuilder, EntitySetDefinition set, string? jsonColumnType)
     {
         var b = modelBuilder.Entity(set.ClrType);
@@ -35,13 +39,36 @@ internal static class EntitySetModel
         {
             b.Property<string?>(SystemFields.OwnerId).HasMaxLength(UserIdLength);
             b.Property<string?>(SystemFields.TeamId).HasMaxLength(UserIdLength);
-            EnsureIndex(b.Metadata, SystemFields.OwnerId);
-            EnsureIndex(b.Metadata, SystemFields.TeamId);
         }
         if (set.AllowsCustomFields)
         {
             var custom = b.Property<string?>(SystemFields.CustomFields);
             if (jsonColumnType is not null) custom.HasColumnType(jsonColumnType);
+        }
+    }
+
+    /// <summary>
+    /// After the plugin's model: every index of the set leads with the tenant (every query is within
+    /// one tenant, and a unique index is unique per tenant), and every filter and sort has an index.
+    /// </summary>
+    public static void AddSystemIndexes(ModelBuilder modelBuilder, EntitySetDefinition set)
+    {
+        var b = modelBuilder.Entity(set.ClrType);
+        var tenant = b.Metadata.FindProperty(TenantColumn)!;
+        foreach (var index in b.Metadata.GetIndexes().Where(i => i.Properties[0] != tenant).ToList())
+        {
+            var unique = index.IsUnique;
+            var filter = index.GetFilter();
+            b.Metadata.RemoveIndex(index);
+            if (b.Metadata.FindIndex([tenant, .. index.Properties]) is not null) continue;
+            var prefixed = b.Metadata.AddIndex([tenant, .. index.Properties]);
+            prefixed.IsUnique = unique;
+            if (filter is not null) prefixed.SetFilter(filter);
+        }
+        if (set.IsOwned)
+        {
+            EnsureIndex(b.Metadata, SystemFields.OwnerId);
+            EnsureIndex(b.Metadata, SystemFields.TeamId);
         }
 
         // every filter and sort the set offers has an index

@@ -77,8 +77,12 @@ public sealed class KernelDbContext(DbContextOptions<KernelDbContext> options, P
         modelBuilder.Entity<Automation.AutomationRule>(Automation.AutomationRule.Configure);
         modelBuilder.Entity<Automation.AutomationRun>(Automation.AutomationRun.Configure);
 
+        var jsonColumnType = Database.IsNpgsql() ? "jsonb" : null;
         foreach (var (plugin, entity) in Catalog.Entities)
         {
+            // the kernel's columns first, so the plugin's model can refer to them (an index on OwnerId)
+            if (Catalog.EntitySets.FirstOrDefault(s => s.Set.ClrType == entity.ClrType).Set is { } ownSet)
+                EntitySetModel.AddSystemFields(modelBuilder, ownSet, jsonColumnType);
             entity.Configure(modelBuilder);
             var entityType = modelBuilder.Entity(entity.ClrType).Metadata;
             entityType.SetAnnotation(OwnerAnnotation, plugin.Id);
@@ -86,11 +90,10 @@ public sealed class KernelDbContext(DbContextOptions<KernelDbContext> options, P
                 entityType.SetTableName(DefaultTableName(plugin.Id, entity.ClrType));
         }
 
-        var jsonColumnType = Database.IsNpgsql() ? "jsonb" : null;
         JsonDocumentFunctions.Register(modelBuilder, Database.IsNpgsql(), this.GetService<IRelationalTypeMappingSource>());
         foreach (var (_, set) in Catalog.EntitySets)
         {
-            EntitySetModel.AddSystemFields(modelBuilder, set, jsonColumnType);
+            EntitySetModel.AddSystemIndexes(modelBuilder, set);
             EntitySetModel.AddTenantFilter(modelBuilder, set, this);
         }
         foreach (var (_, extension) in Catalog.Extensions) EntitySetModel.AddExtension(modelBuilder, extension);

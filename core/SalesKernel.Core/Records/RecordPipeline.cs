@@ -144,10 +144,10 @@ public sealed class RecordPipeline(
     }
 
     /// <summary>Gives a record to another owner and team: needs the assign privilege over the record.</summary>
-    public async Task AssignAsync(EntitySetDescriptor set, Guid id, string ownerId, string? teamId, long? expectedVersion, CancellationToken cancellationToken)
+    public async Task<EntityEntry> AssignAsync(EntitySetDescriptor set, Guid id, string? ownerId, string? teamId, long? expectedVersion, CancellationToken cancellationToken)
     {
         await PrepareAsync(cancellationToken);
-        await InTransactionAsync(async () =>
+        return await InTransactionAsync(async () =>
         {
             var entry = await FindTrackedAsync(set, id, expectedVersion, Privileges.Assign, cancellationToken);
             entry.Property(SystemFields.OwnerId).CurrentValue = ownerId;
@@ -272,7 +272,47 @@ public sealed class RecordPipeline(
         return entity is null ? throw new RecordNotFoundException(set.FullName, id) : db.Entry(entity);
     }
 
+    /// <summary>Whether reads and writes now act for the caller with their privileges (not for a job, automation or a plugin acting as the system).</summary>
+    public bool ChecksCaller => !_system && !IsBackground;
+
     // IEntityStore: the same path, typed, for plugin code.
+
+    public async Task<TEntity> AssignAsync<TEntity>(Guid id, string? ownerId, Guid? teamId, long? expectedVersion = null, CancellationToken cancellationToken = default)
+        where TEntity : class, IEntity
+    {
+        var set = sets.Get(typeof(TEntity));
+        if (!set.Definition.IsOwned) throw new InvalidOperationException($"{set.FullName} is not owned by users: it has no owner to assign.");
+        await PrepareAsync(cancellationToken);
+        var tenant = caller.TenantId!.Value;
+        if (ownerId is not null && !(Guid.TryParse(ownerId, out var owner) && await db.Users.AnyAsync(u => u.Id == owner && u.TenantId == tenant && u.IsActive, cancellationToken)))
+            throw new RecordValidationException(new Dictionary<string, string[]> { ["ownerId"] = ["must be an active user of this tenant"] });
+        if (teamId is { } team && !await db.Teams.AnyAsync(t => t.Id == team && t.TenantId == tenant, cancellationToken))
+            throw new RecordValidationException(new Dictionary<string, string[]> { ["teamId"] = ["must be a team of this tenant"] });
+        return (TEntity)(await AssignAsync(set, id, ownerId, teamId?.ToString(), expectedVersion, cancellationToken)).Entity;
+    }
+
+    public async Task<TEntity> TransitionAsync<TEntity>(Guid id, string transition, string? comment = null, long? expectedVersion = null, CancellationToken cancellationToken = default)
+        where TEntity : class, IEntity
+    {
+        var set = sets.Get(typeof(TEntity));
+        await PrepareAsync(cancellationToken);
+        var (entry, _) = await services.GetRequiredService<Workflow.Transitions>().RunAsync(set, id, transition, comment, expectedVersion, cancellationToken);
+        return (TEntity)entry.Entity;
+    }
+
+    public async Task<T> AsSystemAsync<T>(Func<Task<T>> work, CancellationToken cancellationToken = default)
+    {
+        var wasSystem = _system;
+        _system = true;
+        try
+        {
+            return await InTransactionAsync(work, cancellationToken);
+        }
+        finally
+        {
+            _system = wasSystem;
+        }
+    }
 
     public IQueryable<TEntity> Query<TEntity>() where TEntity : class, IEntity => db.Set<TEntity>().AsNoTracking();
 
@@ -359,7 +399,7 @@ public sealed class RecordPipeline(
 
     /// <summary>Every reference the write sets must point at a record the caller's tenant has (404 otherwise).</summary>
     private async Task CheckReferencesAsync(EntitySetDescriptor set, EntityEntry entry, IReadOnlyList<RecordField> fields,
-        IReadOnlyDictionary<string, object?> beforeValues, CancellationToken cancellationToken)
+        IReadOnlyDictionary<string, object?> beforeValues, bool callerWrite, CancellationToken cancellationToken)
     {
         var targets = new List<(EntitySetDescriptor Target, Guid Id)>();
         foreach (var field in fields.Where(f => f.Type == FieldType.Reference && f.ReferenceTo is not null))
@@ -376,12 +416,21 @@ public sealed class RecordPipeline(
         {
             var exists = typeof(RecordPipeline).GetMethod(nameof(ExistsAsync), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!
                 .MakeGenericMethod(target.ClrType);
-            if (!await (Task<bool>)exists.Invoke(this, [id, cancellationToken])!) throw new RecordNotFoundException(target.FullName, id);
+            var depth = callerWrite ? access.Depth(target, Privileges.Read) : AccessDepth.Tenant;
+            if (depth == AccessDepth.None || !await (Task<bool>)exists.Invoke(this, [target, id, depth, cancellationToken])!)
+                throw new RecordNotFoundException(target.FullName, id);
         }
     }
 
-    private Task<bool> ExistsAsync<TEntity>(Guid id, CancellationToken cancellationToken) where TEntity : class, IEntity =>
-        db.Set<TEntity>().AnyAsync(e => e.Id == id, cancellationToken);
+    /// <summary>Whether a record exists within a read depth (the tenant filter always applies).</summary>
+    private Task<bool> ExistsAsync<TEntity>(EntitySetDescriptor set, Guid id, AccessDepth depth, CancellationToken cancellationToken) where TEntity : class, IEntity
+    {
+        var query = db.Set<TEntity>().Where(e => e.Id == id);
+        var record = System.Linq.Expressions.Expression.Parameter(typeof(TEntity), "r");
+        if (access.Scope(set, depth, record) is { } scope)
+            query = query.Where(System.Linq.Expressions.Expression.Lambda<Func<TEntity, bool>>(scope, record));
+        return query.AnyAsync(cancellationToken);
+    }
 
     private async Task RunStagesAsync(EntitySetDescriptor set, EntityEntry entry, WriteOperation operation, CancellationToken cancellationToken)
     {
@@ -412,7 +461,8 @@ public sealed class RecordPipeline(
             if (operation != WriteOperation.Delete)
             {
                 await ValidateAsync(set, entry, change, fields, beforeValues, operation, cancellationToken);
-                await CheckReferencesAsync(set, entry, fields, beforeValues, cancellationToken);
+                // a caller may only point at records they can see: what they cannot see does not exist for them
+                await CheckReferencesAsync(set, entry, fields, beforeValues, _depth == 1 && ChecksCaller, cancellationToken);
             }
 
             change.AllowSet = operation != WriteOperation.Delete;
@@ -483,7 +533,7 @@ public sealed class RecordPipeline(
         }
     }
 
-    private async Task<T> InTransactionAsync<T>(Func<Task<T>> work, CancellationToken cancellationToken)
+    public async Task<T> InTransactionAsync<T>(Func<Task<T>> work, CancellationToken cancellationToken = default)
     {
         if (db.Database.CurrentTransaction is not null) return await work();
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);

@@ -94,7 +94,7 @@ public sealed class CallerAccess(KernelDbContext db, CallerContext caller, Permi
     }
 
     /// <summary>The records a depth reaches, as a predicate for SQL; null when it reaches them all.</summary>
-    public Expression? Scope(EntitySetDescriptor set, AccessDepth depth, ParameterExpression record)
+    public Expression? Scope(EntitySetDescriptor set, AccessDepth depth, ParameterExpression record, bool withShares = true)
     {
         if (depth == AccessDepth.Tenant || !set.Definition.IsOwned) return null;
         var owner = Shadow(record, SystemFields.OwnerId);
@@ -105,7 +105,7 @@ public sealed class CallerAccess(KernelDbContext db, CallerContext caller, Permi
         if (depth == AccessDepth.TeamAndBelow && _teamAndBelow.Count > 0)
             reach = Expression.OrElse(reach, Expression.Call(typeof(Enumerable), nameof(Enumerable.Contains), [typeof(string)],
                 FilterTranslator.Parameter(_teamAndBelow.ToList(), typeof(List<string>)), team));
-        return Expression.OrElse(reach, SharedWithCaller(set, record));
+        return withShares ? Expression.OrElse(reach, SharedWithCaller(set, record)) : reach;
     }
 
     /// <summary>Whether a depth reaches one record (already loaded). A share lets the user read the record, nothing more.</summary>
@@ -122,6 +122,9 @@ public sealed class CallerAccess(KernelDbContext db, CallerContext caller, Permi
             _ when privilege != Privileges.Read => false,
             _ => await db.Shares.AnyAsync(s => s.TenantId == caller.TenantId && s.EntitySet == set.FullName && s.RecordId == recordId && s.UserId == _userId, cancellationToken),
         };
+
+    /// <summary>Whether a team is the caller's or below it.</summary>
+    public bool ReachesTeam(Guid team) => _teamAndBelow.Contains(team.ToString());
 
     /// <summary>How a role restricts a field for the caller: hidden or read-only only when every role of theirs says so.</summary>
     public FieldAccess? Restriction(EntitySetDescriptor set, string field)

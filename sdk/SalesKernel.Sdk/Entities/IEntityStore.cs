@@ -42,4 +42,57 @@ public interface IEntityStore
     /// <returns>A task.</returns>
     Task DeleteAsync<TEntity>(Guid id, long? expectedVersion = null, CancellationToken cancellationToken = default)
         where TEntity : class, IEntity;
+
+    /// <summary>
+    /// Gives a record to an owner and a team, or to nobody (a null owner: a lead waiting in a pool).
+    /// For a caller's write it needs the <c>assign</c> privilege over the record; the owner must be a
+    /// user and the team a team of the tenant (400 otherwise). Only for sets declared
+    /// <see cref="EntitySetBuilder{TEntity}.OwnedByUser"/>.
+    /// </summary>
+    /// <typeparam name="TEntity">The entity's CLR type.</typeparam>
+    /// <param name="id">The record's id.</param>
+    /// <param name="ownerId">The new owner's user id, or null for none.</param>
+    /// <param name="teamId">The new owning team, or null for none.</param>
+    /// <param name="expectedVersion">The version the caller read, or null to skip the check.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <returns>The record as stored.</returns>
+    Task<TEntity> AssignAsync<TEntity>(Guid id, string? ownerId, Guid? teamId, long? expectedVersion = null, CancellationToken cancellationToken = default)
+        where TEntity : class, IEntity;
+
+    /// <summary>
+    /// Runs a transition of the set's state machine on a record, exactly as
+    /// <c>POST …/{id}/transitions/{name}</c> does: its privilege, guards, comment and approval rules
+    /// apply, and it is audited and kept in the record's history.
+    /// </summary>
+    /// <typeparam name="TEntity">The entity's CLR type.</typeparam>
+    /// <param name="id">The record's id.</param>
+    /// <param name="transition">The transition's name.</param>
+    /// <param name="comment">The comment, required by some transitions.</param>
+    /// <param name="expectedVersion">The version the caller read, or null to skip the check.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <returns>The record as stored (in its pending state when the transition waits for approval).</returns>
+    Task<TEntity> TransitionAsync<TEntity>(Guid id, string transition, string? comment = null, long? expectedVersion = null, CancellationToken cancellationToken = default)
+        where TEntity : class, IEntity;
+
+    /// <summary>
+    /// Runs several writes as one: they all commit, or none does (any exception rolls every one back).
+    /// Joins the current transaction when there is one.
+    /// </summary>
+    /// <typeparam name="T">What the work returns.</typeparam>
+    /// <param name="work">The writes.</param>
+    /// <param name="cancellationToken">Cancels the work.</param>
+    /// <returns>What the work returned.</returns>
+    Task<T> InTransactionAsync<T>(Func<Task<T>> work, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Runs writes, in one transaction, without checking the caller's privileges — for a plugin's own
+    /// endpoint that enforces a rule of its own instead (a sales rep claiming a lead from the pool may
+    /// not assign leads in general). Validation, handlers, audit (which still names the caller) and
+    /// events apply as usual. Check what the caller may do before calling this.
+    /// </summary>
+    /// <typeparam name="T">What the work returns.</typeparam>
+    /// <param name="work">The writes.</param>
+    /// <param name="cancellationToken">Cancels the work.</param>
+    /// <returns>What the work returned.</returns>
+    Task<T> AsSystemAsync<T>(Func<Task<T>> work, CancellationToken cancellationToken = default);
 }

@@ -10,6 +10,12 @@ namespace SalesKernel.Tests.Infrastructure;
 public sealed class PluginFolder : IDisposable
 {
     public const string Customers = "SalesKernel.Plugins.Customers";
+    public const string Opportunities = "SalesKernel.Plugins.Opportunities";
+    public const string Leads = "SalesKernel.Plugins.Leads";
+    public const string Activities = "SalesKernel.Plugins.Activities";
+
+    /// <summary>The core sales plugins, as a company running SalesKernel has them.</summary>
+    public static readonly string[] Sales = [Customers, Opportunities, Leads, Activities];
     public const string SchemaProbe = "SalesKernel.TestPlugins.SchemaProbe";
     public const string Throwing = "SalesKernel.TestPlugins.Throwing";
     public const string LibV1 = "SalesKernel.TestPlugins.LibV1";

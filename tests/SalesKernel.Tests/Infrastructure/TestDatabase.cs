@@ -61,6 +61,25 @@ public sealed class TestDatabase : IDisposable
         return await command.ExecuteScalarAsync();
     }
 
+    /// <summary>Runs a statement with parameters (<c>@name</c>) directly against the database, around the host: test set-up such as backdating a row.</summary>
+    public async Task<int> ExecuteAsync(string sql, params (string Name, object Value)[] parameters)
+    {
+        if (IsPostgres)
+        {
+            await using var pg = new NpgsqlConnection(ConnectionString);
+            await pg.OpenAsync();
+            await using var cmd = new NpgsqlCommand(sql, pg);
+            foreach (var (name, value) in parameters) cmd.Parameters.AddWithValue(name, value);
+            return await cmd.ExecuteNonQueryAsync();
+        }
+        await using var connection = new SqliteConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value);
+        return await command.ExecuteNonQueryAsync();
+    }
+
     public async Task<long> CountAsync(string table) => Convert.ToInt64(await ScalarAsync($"SELECT COUNT(*) FROM \"{table}\""));
 
     public async Task<IReadOnlyList<string>> ColumnsAsync(string table)

@@ -193,7 +193,7 @@ public sealed class PluginLoadingTests : IDisposable
 
         var throwing = await host.PluginAsync("throwing");
         Assert.Equal("Failed", throwing.State);
-        Assert.Equal("requires SDK ^2.0.0 but this host provides SDK 1.0.0", throwing.Reason);
+        Assert.Equal($"requires SDK ^2.0.0 but this host provides SDK {SalesKernel.Sdk.SdkVersion.Current}", throwing.Reason);
     }
 
     [Fact]

@@ -1,0 +1,44 @@
+using Microsoft.EntityFrameworkCore;
+using SalesKernel.Sdk.Entities;
+
+namespace SalesKernel.Plugins.Leads;
+
+/// <summary>The rules of the pool shared by the endpoints and the idle-return job.</summary>
+public static class LeadPool
+{
+    /// <summary>Statuses of a lead still being worked: these count towards a rep's cap and can go back to the pool.</summary>
+    public static readonly LeadStatus[] OpenStatuses = [LeadStatus.New, LeadStatus.Contacted, LeadStatus.Qualified];
+
+    /// <summary>The tenant's pool settings, or the defaults when an administrator has not set any.</summary>
+    public static async Task<PoolSettings> SettingsAsync(IEntityStore store, CancellationToken cancellationToken) =>
+        await store.Query<PoolSettings>().OrderBy(s => s.Id).FirstOrDefaultAsync(cancellationToken) ?? new PoolSettings();
+
+    /// <summary>Leads waiting in a pool: no owner, still open.</summary>
+    public static IQueryable<Lead> Waiting(IEntityStore store)
+    {
+        var open = OpenStatuses;
+        return store.Query<Lead>().Where(l => EF.Property<string?>(l, SystemFields.OwnerId) == null && open.Contains(l.Status));
+    }
+
+    /// <summary>The pools a caller sees: the company's and their team's; all of them with tenant-wide reach.</summary>
+    public static IQueryable<Lead> VisibleTo(IQueryable<Lead> waiting, AccessDepth depth, Guid? team)
+    {
+        if (depth == AccessDepth.Tenant) return waiting;
+        var teamId = team?.ToString();
+        return waiting.Where(l => EF.Property<string?>(l, SystemFields.TeamId) == null || EF.Property<string?>(l, SystemFields.TeamId) == teamId);
+    }
+
+    /// <summary>Sends a lead back to a pool with a reason, in one transaction.</summary>
+    public static Task ReturnAsync(IEntityStore store, Guid id, Guid? poolTeam, string reason, DateTime now, CancellationToken cancellationToken) =>
+        store.InTransactionAsync(async () =>
+        {
+            await store.UpdateAsync<Lead>(id, l =>
+            {
+                l.ReturnReason = reason;
+                l.ReturnedAtUtc = now;
+                l.ClaimedAtUtc = null;
+            }, cancellationToken: cancellationToken);
+            await store.AssignAsync<Lead>(id, null, poolTeam, cancellationToken: cancellationToken);
+            return 0;
+        }, cancellationToken);
+}

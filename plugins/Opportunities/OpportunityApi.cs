@@ -1,0 +1,147 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
+using SalesKernel.Sdk;
+using SalesKernel.Sdk.Entities;
+
+namespace SalesKernel.Plugins.Opportunities;
+
+/// <summary>The pipeline views a manager reads: the forecast and the follow-ups that are late.</summary>
+public static class OpportunityApi
+{
+    /// <summary>The longest forecast window, so one request stays one modest query.</summary>
+    public const int MaxForecastMonths = 36;
+    public const int MaxPageSize = 200;
+
+    public static IEndpointRouteBuilder MapOpportunityApi(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGet("/forecast", Forecast)
+            .WithName("OpportunityForecast")
+            .WithSummary("Weighted pipeline and forecast by period (month or quarter of the expected close date), optionally by owner or team, over the opportunities the caller may read.")
+            .Produces<ForecastReport>().ProducesValidationProblem().ProducesProblem(403);
+        endpoints.MapGet("/overdue-follow-ups", Overdue)
+            .WithName("OverdueOpportunityFollowUps")
+            .WithSummary("Open opportunities whose next follow-up date has passed, the most overdue first (keyset paging with ?after=).")
+            .Produces<OverduePage>().ProducesValidationProblem().ProducesProblem(403);
+        return endpoints;
+    }
+
+    private static async Task<IResult> Forecast(IRecordAccess access, TimeProvider clock, CancellationToken ct,
+        string? from = null, string? to = null, string period = "month", string? by = null)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
+        var start = ParseDate(from, "from", new DateOnly(today.Year, today.Month, 1), errors);
+        var end = ParseDate(to, "to", start.AddMonths(12).AddDays(-1), errors);
+        if (period is not ("month" or "quarter")) errors["period"] = ["must be month or quarter"];
+        if (by is not (null or "owner" or "team")) errors["by"] = ["must be owner or team (or left out for totals)"];
+        if (end < start) errors["to"] = ["must not be before from"];
+        else if (end > start.AddMonths(MaxForecastMonths)) errors["to"] = [$"must be within {MaxForecastMonths} months of from"];
+        if (errors.Count > 0) return Results.ValidationProblem(errors);
+        if (await access.DepthAsync<Opportunity>(Privileges.Read, ct) == AccessDepth.None)
+            throw new AccessDeniedException("You may not read opportunities.");
+
+        var lost = OpportunityStage.Lost;
+        var won = OpportunityStage.Won;
+        var query = (await access.ScopeAsync<Opportunity>(cancellationToken: ct))
+            .Where(o => o.Stage != lost && o.ExpectedCloseDate >= start && o.ExpectedCloseDate <= end);
+        // one grouped query: per month and (if asked) per owner or team; quarters are folded from months
+        var rows = await query
+            .GroupBy(o => new
+            {
+                o.ExpectedCloseDate!.Value.Year,
+                o.ExpectedCloseDate!.Value.Month,
+                Key = by == "owner" ? EF.Property<string?>(o, SystemFields.OwnerId) : by == "team" ? EF.Property<string?>(o, SystemFields.TeamId) : null,
+            })
+            .Select(g => new
+            {
+                g.Key.Year, g.Key.Month, g.Key.Key,
+                Count = g.Count(),
+                Won = g.Where(o => o.Stage == won).Sum(o => (double)o.Amount),
+                Open = g.Where(o => o.Stage != won).Sum(o => (double)o.Amount),
+                Weighted = g.Where(o => o.Stage != won).Sum(o => (double)o.Amount * o.Probability / 100.0),
+            })
+            .ToListAsync(ct);
+
+        var lines = rows
+            .GroupBy(r => (Period: period == "month" ? $"{r.Year:D4}-{r.Month:D2}" : $"{r.Year:D4}-Q{(r.Month + 2) / 3}", r.Key))
+            .Select(g => new ForecastLine(g.Key.Period, by == "owner" ? g.Key.Key : null, by == "team" ? g.Key.Key : null,
+                g.Sum(r => r.Count), Money(g.Sum(r => r.Open)), Money(g.Sum(r => r.Weighted)), Money(g.Sum(r => r.Won)),
+                Money(g.Sum(r => r.Won + r.Weighted))))
+            .OrderBy(l => l.Period).ThenBy(l => l.OwnerId ?? l.TeamId)
+            .ToList();
+        var total = new ForecastLine("total", null, null, lines.Sum(l => l.Count), lines.Sum(l => l.Pipeline), lines.Sum(l => l.Weighted),
+            lines.Sum(l => l.Won), lines.Sum(l => l.Forecast));
+        return Results.Ok(new ForecastReport(start, end, period, by, lines, total));
+    }
+
+    private static async Task<IResult> Overdue(IRecordAccess access, TimeProvider clock, CancellationToken ct, int limit = 50, string? after = null)
+    {
+        if (limit is < 1 or > MaxPageSize) return Results.ValidationProblem(new Dictionary<string, string[]> { ["limit"] = [$"must be between 1 and {MaxPageSize}"] });
+        if (await access.DepthAsync<Opportunity>(Privileges.Read, ct) == AccessDepth.None)
+            throw new AccessDeniedException("You may not read opportunities.");
+        var now = clock.GetUtcNow().UtcDateTime;
+        var open = Stages.Open;
+        var query = (await access.ScopeAsync<Opportunity>(cancellationToken: ct))
+            .Where(o => open.Contains(o.Stage) && o.NextFollowUpAtUtc != null && o.NextFollowUpAtUtc < now);
+        if (after is not null)
+        {
+            if (!Cursor.TryParse(after, out var at, out var id))
+                return Results.ValidationProblem(new Dictionary<string, string[]> { ["after"] = ["is not a cursor this endpoint returned"] });
+            query = query.Where(o => o.NextFollowUpAtUtc > at || (o.NextFollowUpAtUtc == at && o.Id.CompareTo(id) > 0));
+        }
+        var page = await query.OrderBy(o => o.NextFollowUpAtUtc).ThenBy(o => o.Id).Take(limit + 1)
+            .Select(o => new OverdueItem(o.Id, o.Name, o.CustomerId, o.Stage, o.Amount, o.NextStep, o.NextFollowUpAtUtc!.Value,
+                EF.Property<string?>(o, SystemFields.OwnerId)))
+            .ToListAsync(ct);
+        var items = page.Take(limit).Select(i => i with { DaysOverdue = (int)(now - i.NextFollowUpAtUtc).TotalDays }).ToList();
+        var next = page.Count > limit ? Cursor.Format(items[^1].NextFollowUpAtUtc, items[^1].Id) : null;
+        return Results.Ok(new OverduePage(items, next));
+    }
+
+    private static DateOnly ParseDate(string? text, string name, DateOnly fallback, Dictionary<string, string[]> errors)
+    {
+        if (text is null) return fallback;
+        if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date)) return date;
+        errors[name] = ["must be a date as yyyy-MM-dd"];
+        return fallback;
+    }
+
+    private static decimal Money(double value) => Math.Round((decimal)value, 2);
+
+    private static class Cursor
+    {
+        public static string Format(DateTime at, Guid id) => $"{at.Ticks}_{id:N}";
+
+        public static bool TryParse(string text, out DateTime at, out Guid id)
+        {
+            at = default;
+            id = default;
+            var parts = text.Split('_');
+            if (parts.Length != 2 || !long.TryParse(parts[0], CultureInfo.InvariantCulture, out var ticks) || ticks < 0 || ticks > DateTime.MaxValue.Ticks
+                || !Guid.TryParseExact(parts[1], "N", out id)) return false;
+            at = new DateTime(ticks, DateTimeKind.Utc);
+            return true;
+        }
+    }
+}
+
+/// <summary>The forecast over a window of expected close dates.</summary>
+public sealed record ForecastReport(DateOnly From, DateOnly To, string Period, string? By, IReadOnlyList<ForecastLine> Lines, ForecastLine Total);
+
+/// <summary>
+/// One period (and owner or team): open pipeline, weighted by probability, won, and the forecast
+/// (won plus weighted open).
+/// </summary>
+public sealed record ForecastLine(string Period, string? OwnerId, string? TeamId, int Count, decimal Pipeline, decimal Weighted, decimal Won, decimal Forecast);
+
+/// <summary>An open opportunity whose follow-up is late.</summary>
+public sealed record OverdueItem(Guid Id, string Name, Guid CustomerId, OpportunityStage Stage, decimal Amount, string? NextStep, DateTime NextFollowUpAtUtc, string? OwnerId)
+{
+    public int DaysOverdue { get; init; }
+}
+
+/// <summary>A page of overdue opportunities; <c>next</c> is the cursor for the following page.</summary>
+public sealed record OverduePage(IReadOnlyList<OverdueItem> Items, string? Next);

@@ -1,0 +1,51 @@
+namespace SalesKernel.Sdk.Entities;
+
+/// <summary>
+/// What the current caller may do with records, for a plugin's own endpoints: the depth of a
+/// privilege, the records within it (as a query translated to SQL), and the caller's team. Scheduled
+/// jobs and automation act as the system and reach every record of their tenant.
+/// </summary>
+public interface IRecordAccess
+{
+    /// <summary>How far a privilege on a set reaches for the caller (<see cref="AccessDepth.None"/> when not granted).</summary>
+    /// <typeparam name="TEntity">The entity's CLR type.</typeparam>
+    /// <param name="privilege">A standard privilege (<see cref="Privileges"/>) or one the set declares.</param>
+    /// <param name="cancellationToken">Cancels the lookup.</param>
+    /// <returns>The depth.</returns>
+    Task<AccessDepth> DepthAsync<TEntity>(string privilege, CancellationToken cancellationToken = default) where TEntity : class, IEntity;
+
+    /// <summary>
+    /// The records of a set within the caller's depth of a privilege (read by default), not tracked,
+    /// for LINQ queries translated to SQL: own records, the team's, the team's and below, or all of
+    /// the tenant's, plus records shared with the caller for reading. Empty when the privilege is not
+    /// granted.
+    /// </summary>
+    /// <typeparam name="TEntity">The entity's CLR type.</typeparam>
+    /// <param name="privilege">The privilege whose depth bounds the records.</param>
+    /// <param name="cancellationToken">Cancels the lookup.</param>
+    /// <returns>A query.</returns>
+    Task<IQueryable<TEntity>> ScopeAsync<TEntity>(string privilege = Privileges.Read, CancellationToken cancellationToken = default) where TEntity : class, IEntity;
+
+    /// <summary>Whether the caller may read a record of any entity set, given by its full name (<c>customers.customers</c>).</summary>
+    /// <param name="entitySet">The set's full name.</param>
+    /// <param name="id">The record's id.</param>
+    /// <param name="cancellationToken">Cancels the lookup.</param>
+    /// <returns>False when the set does not exist, is off for the tenant, or the record is out of reach.</returns>
+    Task<bool> CanReadAsync(string entitySet, Guid id, CancellationToken cancellationToken = default);
+
+    /// <summary>The caller's team, if they belong to one.</summary>
+    /// <param name="cancellationToken">Cancels the lookup.</param>
+    /// <returns>The team's id, or null.</returns>
+    Task<Guid?> TeamIdAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Whether a user of the tenant is within a depth of the caller: themselves (own), their team
+    /// (team), their team and the teams below it (team and below) or anyone (tenant). Use it before
+    /// handing a record to someone, so a manager assigns only within their reach.
+    /// </summary>
+    /// <param name="userId">The other user's id.</param>
+    /// <param name="depth">The caller's depth of the privilege at stake.</param>
+    /// <param name="cancellationToken">Cancels the lookup.</param>
+    /// <returns>False for an unknown or inactive user, or one out of reach.</returns>
+    Task<bool> ReachesUserAsync(string userId, AccessDepth depth, CancellationToken cancellationToken = default);
+}
