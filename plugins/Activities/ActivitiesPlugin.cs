@@ -34,6 +34,7 @@ public sealed class ActivitiesPlugin : ISalesKernelPlugin
             .DefaultSort("dueAtUtc"));
         builder.AddHandler<Activity, ActivityLinkRule>(HandlerStage.PreOperation);
         builder.MapEndpoints(endpoints => endpoints.MapActivityApi());
+        builder.AddDemoData<ActivityDemoData>();
     }
 }
 

@@ -18,5 +18,6 @@ public sealed class CustomersPlugin : ISalesKernelPlugin
         builder.AddHandler<Contact, DuplicateContactRule>(HandlerStage.PreOperation);
         builder.MapEndpoints(endpoints => endpoints.MapCustomerApi());
         Permissions.Declare(builder);
+        builder.AddDemoData<CustomerDemoData>();
     }
 }

@@ -44,7 +44,7 @@ public static class LeadApi
     {
         if (limit is < 1 or > MaxPageSize) return Results.ValidationProblem(new Dictionary<string, string[]> { ["limit"] = [$"must be between 1 and {MaxPageSize}"] });
         var depth = await RequireClaimAsync(access, ct);
-        var query = LeadPool.VisibleTo(LeadPool.Waiting(store), depth, await access.TeamIdAsync(ct));
+        var query = await LeadPool.VisibleToAsync(LeadPool.Waiting(store), access, depth, ct);
         if (after is { } cursor) query = query.Where(l => l.Id.CompareTo(cursor) > 0);
         if (!string.IsNullOrWhiteSpace(search))
         {
@@ -63,7 +63,7 @@ public static class LeadApi
         var depth = await RequireClaimAsync(access, ct);
         var team = await access.TeamIdAsync(ct);
         var me = caller.UserId!;
-        var lead = await LeadPool.VisibleTo(LeadPool.Waiting(store), depth, team).Where(l => l.Id == id)
+        var lead = await (await LeadPool.VisibleToAsync(LeadPool.Waiting(store), access, depth, ct)).Where(l => l.Id == id)
             .Select(l => new { Version = EF.Property<long>(l, SystemFields.Version) }).FirstOrDefaultAsync(ct);
         if (lead is null) return await NotInPoolAsync(store, id, ct);
 
@@ -118,12 +118,12 @@ public static class LeadApi
     {
         var depth = await access.DepthAsync<Lead>(Privileges.Assign, ct);
         if (depth == AccessDepth.None) throw new AccessDeniedException("You may not assign leads.");
-        var team = await access.TeamIdAsync(ct);
-        var lead = await LeadPool.VisibleTo(LeadPool.Waiting(store), depth, team).Where(l => l.Id == id)
+        var lead = await (await LeadPool.VisibleToAsync(LeadPool.Waiting(store), access, depth, ct)).Where(l => l.Id == id)
             .Select(l => new { Version = EF.Property<long>(l, SystemFields.Version) }).FirstOrDefaultAsync(ct);
         if (lead is null) return await NotInPoolAsync(store, id, ct);
         if (string.IsNullOrWhiteSpace(request.OwnerId) || !await access.ReachesUserAsync(request.OwnerId, depth, ct))
             return Results.ValidationProblem(new Dictionary<string, string[]> { ["ownerId"] = ["must be an active user within your reach (your team and below)"] });
+        var team = request.TeamId ?? await access.TeamOfUserAsync(request.OwnerId, ct); // the new owner's team, unless told otherwise
         try
         {
             await store.AsSystemAsync(async () =>

@@ -20,12 +20,17 @@ public static class LeadPool
         return store.Query<Lead>().Where(l => EF.Property<string?>(l, SystemFields.OwnerId) == null && open.Contains(l.Status));
     }
 
-    /// <summary>The pools a caller sees: the company's and their team's; all of them with tenant-wide reach.</summary>
-    public static IQueryable<Lead> VisibleTo(IQueryable<Lead> waiting, AccessDepth depth, Guid? team)
+    /// <summary>
+    /// The pools a caller sees: the company's, and the pools of the teams their claim (or assign)
+    /// depth reaches — their own team's for a rep, the teams below too for a manager, all with
+    /// tenant-wide reach.
+    /// </summary>
+    public static async Task<IQueryable<Lead>> VisibleToAsync(IQueryable<Lead> waiting, IRecordAccess access, AccessDepth depth, CancellationToken ct)
     {
-        if (depth == AccessDepth.Tenant) return waiting;
-        var teamId = team?.ToString();
-        return waiting.Where(l => EF.Property<string?>(l, SystemFields.TeamId) == null || EF.Property<string?>(l, SystemFields.TeamId) == teamId);
+        var within = await access.TeamsWithinAsync(depth == AccessDepth.Own ? AccessDepth.Team : depth, ct);
+        if (within is null) return waiting;
+        var teams = within.Select(t => t.ToString()).ToList();
+        return waiting.Where(l => EF.Property<string?>(l, SystemFields.TeamId) == null || teams.Contains(EF.Property<string?>(l, SystemFields.TeamId)!));
     }
 
     /// <summary>Sends a lead back to a pool with a reason, in one transaction.</summary>

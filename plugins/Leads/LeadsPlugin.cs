@@ -19,6 +19,7 @@ public sealed class LeadsPlugin : ISalesKernelPlugin
         // hourly by default: a lead goes back within the hour after its N days are up
         builder.AddJob<IdleLeadReturn>("return-idle-leads", builder.Configuration["IdleReturnCron"] ?? "0 * * * *");
         builder.MapEndpoints(endpoints => endpoints.MapLeadApi());
+        builder.AddDemoData<LeadDemoData>();
     }
 
     private static void DeclareLeads(EntitySetBuilder<Lead> set) => set

@@ -12,6 +12,7 @@ public sealed class OpportunitiesPlugin : ISalesKernelPlugin
     {
         builder.AddEntitySet<Opportunity>("opportunities", Declare);
         builder.MapEndpoints(endpoints => endpoints.MapOpportunityApi());
+        builder.AddDemoData<OpportunityDemoData>();
     }
 
     private static void Declare(EntitySetBuilder<Opportunity> set) => set

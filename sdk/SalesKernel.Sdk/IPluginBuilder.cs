@@ -105,6 +105,11 @@ public interface IPluginBuilder
     /// <returns>The same builder, for chaining.</returns>
     IPluginBuilder AddJob<TJob>(string name, string cron, JobScope scope = JobScope.PerTenant) where TJob : class, IScheduledJob;
 
+    /// <summary>Declares the plugin's demo data for the <c>seed-demo</c> command; see <see cref="IDemoDataSeeder"/>.</summary>
+    /// <typeparam name="TSeeder">The seeder; created from the container for the command.</typeparam>
+    /// <returns>The same builder, for chaining.</returns>
+    IPluginBuilder AddDemoData<TSeeder>() where TSeeder : class, IDemoDataSeeder;
+
     /// <summary>
     /// Maps the plugin's HTTP endpoints. <paramref name="map"/> receives a route group rooted at
     /// <c>/api/&lt;plugin id&gt;</c> and tagged with the plugin's name in the OpenAPI document.

@@ -71,6 +71,8 @@ internal static class EntitySetModel
             EnsureIndex(b.Metadata, SystemFields.TeamId);
         }
 
+        // records in id order (cursor pages, the tie-breaker of every sort) within a tenant
+        EnsureIndex(b.Metadata, nameof(IEntity.Id));
         // every filter and sort the set offers has an index
         EnsureIndex(b.Metadata, SystemFields.CreatedAt);
         EnsureIndex(b.Metadata, SystemFields.UpdatedAt);

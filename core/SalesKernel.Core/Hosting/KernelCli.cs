@@ -4,6 +4,9 @@ using Microsoft.Extensions.DependencyInjection;
 using SalesKernel.Core.Data;
 using SalesKernel.Core.Plugins;
 using SalesKernel.Core.Tenancy;
+using SalesKernel.Sdk;
+using SalesKernel.Sdk.Entities;
+using Spectre.Console;
 
 namespace SalesKernel.Core.Hosting;
 
@@ -13,7 +16,7 @@ namespace SalesKernel.Core.Hosting;
 /// </summary>
 public static class KernelCli
 {
-    private static readonly string[] Commands = ["plugins", "tenants", "help"];
+    private static readonly string[] Commands = ["plugins", "tenants", "seed-demo", "help"];
 
     public static bool IsCommand(string[] args) => args.Length > 0 && Commands.Contains(args[0]);
 
@@ -69,6 +72,8 @@ public static class KernelCli
                             return 3;
                     }
                 }
+                case ["seed-demo", var code, ..]:
+                    return await SeedDemoAsync(services, code, args, output);
                 default:
                     output.WriteLine("""
                         SalesKernel commands (run with: dotnet run --project host/SalesKernel.Host -- <command>)
@@ -77,6 +82,9 @@ public static class KernelCli
                           tenants plugins <tenant>                       a tenant's modules, on or off
                           tenants enable <tenant> <plugin> [--with-dependencies]
                           tenants disable <tenant> <plugin>
+                          seed-demo <tenant> [--customers=N] [--seed=N] [--password=P]
+                                                                         fill a tenant (created when missing) with demo users,
+                                                                         teams and data of every enabled plugin
                         """);
                     return words is ["help", ..] ? 0 : 1;
             }
@@ -86,6 +94,55 @@ public static class KernelCli
             output.WriteLine(e.Message);
             return 2;
         }
+    }
+
+    private static async Task<int> SeedDemoAsync(IServiceProvider services, string code, string[] args, TextWriter output)
+    {
+        var customers = Option(args, "customers", 1_000);
+        var seed = Option(args, "seed", 2026);
+        var password = args.FirstOrDefault(a => a.StartsWith("--password=", StringComparison.Ordinal))?["--password=".Length..];
+        if (customers is < 1 or > DemoSeed.MaxCustomers) throw new CliException($"--customers must be between 1 and {DemoSeed.MaxCustomers:N0}.");
+        if (!System.Text.RegularExpressions.Regex.IsMatch(code, "^[a-z][a-z0-9-]{1,39}$"))
+            throw new CliException("The tenant code must be 2 to 40 lower-case letters, digits or dashes, starting with a letter.");
+
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
+        console.MarkupLineInterpolated($"Seeding tenant [bold]{code}[/] with {customers:N0} customers (seed {seed}) …");
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        DemoSeedResult result;
+        try
+        {
+            result = await console.Progress()
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+                .StartAsync(ctx => services.GetRequiredService<DemoSeed>().RunAsync(new DemoSeedOptions(code, customers, seed, password),
+                    (description, total) => new ProgressLine(ctx.AddTask(description, maxValue: Math.Max(total, 1))), CancellationToken.None));
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        {
+            throw new CliException(e.Message);
+        }
+        console.MarkupLineInterpolated($"Done in {started.Elapsed:mm\\:ss}: {string.Join(", ", result.Plugins.Select(p => $"{p.Plugin} {p.Took.TotalSeconds:N1} s"))}.");
+        var table = new Table().AddColumns("Sign in as", "Role", "Email");
+        table.AddRow("Administrator", StandardRoles.TenantAdmin, result.AdminEmail + (result.TenantCreated ? "" : " (existing tenant: its own password)"));
+        foreach (var user in result.Users) table.AddRow(user.Name, user.Role, user.Email);
+        console.Write(table);
+        console.MarkupLineInterpolated($"Password of the demo users: [bold]{result.Password}[/]");
+        console.MarkupLine("Sign in with POST /api/auth/login { \"email\": …, \"password\": … } — see docs/walkthrough.md.");
+        return 0;
+    }
+
+    private static int Option(string[] args, string name, int fallback)
+    {
+        var prefix = $"--{name}=";
+        var text = args.FirstOrDefault(a => a.StartsWith(prefix, StringComparison.Ordinal))?[prefix.Length..];
+        if (text is null) return fallback;
+        return int.TryParse(text.Replace("_", "").Replace(",", ""), System.Globalization.CultureInfo.InvariantCulture, out var value)
+            ? value : throw new CliException($"--{name} must be a whole number, not '{text}'.");
+    }
+
+    /// <summary>A Spectre.Console progress task as the SDK's progress line.</summary>
+    private sealed class ProgressLine(ProgressTask task) : IDemoProgress
+    {
+        public void Advance(long count) => task.Increment(count);
     }
 
     private static async Task<Guid> TenantAsync(KernelDbContext db, string code) =>

@@ -75,6 +75,7 @@ public static class SalesKernelHostingExtensions
         builder.Services.AddScoped<RecordPipeline>();
         builder.Services.AddScoped<IEntityStore>(sp => sp.GetRequiredService<RecordPipeline>());
         builder.Services.AddScoped<IRecordAccess, RecordAccess>();
+        builder.Services.AddScoped<DemoSeed>();
         builder.Services.AddScoped<Workflow.Transitions>();
         builder.Services.AddScoped<Workflow.Approvals>();
         builder.Services.AddScoped<Automation.AutomationRunner>();

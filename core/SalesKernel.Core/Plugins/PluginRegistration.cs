@@ -37,6 +37,16 @@ internal sealed partial class PluginRegistration(PluginInfo plugin, IConfigurati
     public IReadOnlyList<EventHandlerRegistration> EventHandlers => _eventHandlers;
     public IReadOnlyList<JobDefinition> Jobs => _jobs;
 
+    public Type? DemoSeeder { get; private set; }
+
+    public IPluginBuilder AddDemoData<TSeeder>() where TSeeder : class, IDemoDataSeeder
+    {
+        if (DemoSeeder is not null) throw new InvalidOperationException("Demo data is declared twice.");
+        Services.AddTransient<TSeeder>();
+        DemoSeeder = typeof(TSeeder);
+        return this;
+    }
+
     public IPluginBuilder AddJob<TJob>(string name, string cron, JobScope scope = JobScope.PerTenant) where TJob : class, IScheduledJob
     {
         if (!SetName().IsMatch(name ?? "")) throw new ArgumentException($"Job name \"{name}\" must be lower-case letters, digits and dashes.", nameof(name));

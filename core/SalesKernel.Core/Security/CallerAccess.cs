@@ -123,6 +123,9 @@ public sealed class CallerAccess(KernelDbContext db, CallerContext caller, Permi
             _ => await db.Shares.AnyAsync(s => s.TenantId == caller.TenantId && s.EntitySet == set.FullName && s.RecordId == recordId && s.UserId == _userId, cancellationToken),
         };
 
+    /// <summary>The caller's team and every team below it (empty without a team).</summary>
+    public IReadOnlyList<Guid> TeamAndBelow => _teamAndBelow.Select(Guid.Parse).ToList();
+
     /// <summary>Whether a team is the caller's or below it.</summary>
     public bool ReachesTeam(Guid team) => _teamAndBelow.Contains(team.ToString());
 

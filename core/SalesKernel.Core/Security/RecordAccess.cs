@@ -55,6 +55,26 @@ public sealed class RecordAccess(RecordPipeline pipeline, EntitySetRegistry sets
         };
     }
 
+    public async Task<IReadOnlyList<Guid>?> TeamsWithinAsync(AccessDepth depth, CancellationToken cancellationToken = default)
+    {
+        await pipeline.PrepareAsync(cancellationToken);
+        if (depth == AccessDepth.Tenant || !pipeline.ChecksCaller) return null;
+        return depth switch
+        {
+            AccessDepth.Team when pipeline.Access.TeamId is { } team => [team],
+            AccessDepth.TeamAndBelow => pipeline.Access.TeamAndBelow,
+            _ => [],
+        };
+    }
+
+    public async Task<Guid?> TeamOfUserAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        if (!Guid.TryParse(userId, out var id)) return null;
+        var tenant = pipeline.Db.Caller.TenantId;
+        return await pipeline.Db.Users.AsNoTracking().Where(u => u.Id == id && u.TenantId == tenant && u.IsActive)
+            .Select(u => u.TeamId).FirstOrDefaultAsync(cancellationToken);
+    }
+
     private AccessDepth Depth(EntitySetDescriptor set, string privilege) =>
         pipeline.ChecksCaller ? pipeline.Access.Depth(set, privilege) : AccessDepth.Tenant;
 

@@ -48,4 +48,19 @@ public interface IRecordAccess
     /// <param name="cancellationToken">Cancels the lookup.</param>
     /// <returns>False for an unknown or inactive user, or one out of reach.</returns>
     Task<bool> ReachesUserAsync(string userId, AccessDepth depth, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The teams a depth of the caller's reaches: none for own, their team for team, their team and
+    /// every team below it for team-and-below; null for tenant, meaning every team.
+    /// </summary>
+    /// <param name="depth">The caller's depth of the privilege at stake.</param>
+    /// <param name="cancellationToken">Cancels the lookup.</param>
+    /// <returns>The team ids, or null for all of them.</returns>
+    Task<IReadOnlyList<Guid>?> TeamsWithinAsync(AccessDepth depth, CancellationToken cancellationToken = default);
+
+    /// <summary>The team of an active user of the tenant.</summary>
+    /// <param name="userId">The user's id.</param>
+    /// <param name="cancellationToken">Cancels the lookup.</param>
+    /// <returns>Their team, or null when they have none or are not an active user of the tenant.</returns>
+    Task<Guid?> TeamOfUserAsync(string userId, CancellationToken cancellationToken = default);
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using SalesKernel.Tests.Infrastructure;
 
@@ -16,23 +15,7 @@ public sealed class CliTests : IDisposable
         _db.Dispose();
     }
 
-    private async Task<(int Exit, string Output)> RunAsync(params string[] command)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "SalesKernel.Host.dll"));
-        foreach (var word in command) start.ArgumentList.Add(word);
-        start.ArgumentList.Add($"--SalesKernel:PluginsPath={_plugins.Path}");
-        start.ArgumentList.Add($"--SalesKernel:DataPath={_db.DataPath}");
-        start.ArgumentList.Add($"--SalesKernel:Database:Provider={_db.Provider}");
-        start.ArgumentList.Add($"--SalesKernel:Database:ConnectionString={_db.ConnectionString}");
-        start.ArgumentList.Add($"--SalesKernel:Bootstrap:AdminPassword={KernelHost.PlatformPassword}");
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await output + await error);
-    }
+    private Task<(int Exit, string Output)> RunAsync(params string[] command) => HostCommand.RunAsync(_plugins, _db, command);
 
     [Fact]
     public async Task A_tenants_modules_are_listed_and_switched_from_the_command_line()

@@ -177,6 +177,23 @@ public sealed class SalesStoryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task With_pools_per_team_a_returned_lead_waits_for_its_own_team()
+    {
+        await OkAsync(_admin.PutAsJsonAsync("/api/leads/pool/settings", new { maxLeadsPerRep = 50, idleDaysBeforeReturn = 30, poolPerTeam = true }));
+        var leadId = (await _rep.CreateAsync(Leads, new { name = "Gao Yan", company = "Harbor Ceramics" }))["id"]!.GetValue<Guid>();
+        Assert.Equal(HttpStatusCode.NoContent, (await _rep.PostAsJsonAsync($"{Leads}/{leadId}/return", new { reason = "Wrong region for me" })).StatusCode);
+
+        static bool Lists(JsonObject pool, Guid id) => pool["items"]!.AsArray().Any(l => l!["id"]!.GetValue<Guid>() == id);
+        var waiting = Assert.Single((await _rep2.GetObjectAsync("/api/leads/pool"))["items"]!.AsArray(), l => l!["id"]!.GetValue<Guid>() == leadId)!;
+        Assert.Equal(_sales, waiting["poolTeamId"]!.GetValue<Guid>());
+        Assert.True(Lists(await _manager.GetObjectAsync("/api/leads/pool"), leadId));
+        Assert.False(Lists(await _northRep.GetObjectAsync("/api/leads/pool"), leadId));
+        Assert.Equal(HttpStatusCode.Conflict, (await _northRep.PostAsync($"{Leads}/{leadId}/claim", null)).StatusCode);
+        Assert.True(Lists(await _admin.GetObjectAsync("/api/leads/pool"), leadId));
+        await OkAsync(_rep2.PostAsync($"{Leads}/{leadId}/claim", null));
+    }
+
+    [Fact]
     public async Task A_manager_hands_a_pool_lead_to_a_rep_of_the_team_but_not_to_another_team()
     {
         var leadId = await PoolLeadAsync("Zhao Lei", "Summit Logistics");
@@ -262,6 +279,9 @@ public sealed class SalesStoryTests : IAsyncLifetime
         Assert.DoesNotContain(lines, l => l!["ownerId"]!.GetValue<string>() == _northRepId);
         Assert.Equal(160000m, team["total"]!["forecast"]!.GetValue<decimal>());
 
+        var byTeam = await _manager.GetObjectAsync("/api/opportunities/forecast?from=2027-01-01&to=2027-03-31&by=team");
+        Assert.All(byTeam["lines"]!.AsArray(), l => Assert.Equal(_sales, l!["teamId"]!.GetValue<Guid>()));
+        Assert.Equal(160000m, byTeam["total"]!["forecast"]!.GetValue<decimal>());
         var quarter = await _manager.GetObjectAsync("/api/opportunities/forecast?from=2027-01-01&to=2027-03-31&period=quarter");
         Assert.Equal("2027-Q1", Assert.Single(quarter["lines"]!.AsArray())!["period"]!.GetValue<string>());
         var own = await _rep.GetObjectAsync("/api/opportunities/forecast?from=2027-01-01&to=2027-03-31");

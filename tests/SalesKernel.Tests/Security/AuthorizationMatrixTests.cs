@@ -13,7 +13,7 @@ namespace SalesKernel.Tests.Security;
 public sealed class AuthorizationMatrixTests : IAsyncLifetime
 {
     private static readonly string[] Depths = ["None", "Own", "Team", "TeamAndBelow", "Tenant"];
-    private readonly PluginFolder _plugins = new PluginFolder().Add(PluginFolder.Customers).Add(PluginFolder.Credit);
+    private readonly PluginFolder _plugins = PluginFolder.Sales.Aggregate(new PluginFolder(), (folder, plugin) => folder.Add(plugin)).Add(PluginFolder.Credit);
     private readonly TestDatabase _db = TestDatabase.Create();
     private KernelHost _host = null!;
     private HttpClient _admin = null!;

@@ -1,0 +1,77 @@
+using System.Net.Http.Json;
+using SalesKernel.Tests.Infrastructure;
+
+namespace SalesKernel.Tests.Host;
+
+/// <summary>
+/// <c>seed-demo</c>: the host command fills a tenant with related, deterministic demo data across
+/// the enabled plugins, and the demo users sign in and see what their role lets them see.
+/// </summary>
+public sealed class DemoSeedTests : IDisposable
+{
+    private const string Password = "Demo-Pass-2026";
+    private readonly PluginFolder _plugins = PluginFolder.Sales.Aggregate(new PluginFolder(), (folder, plugin) => folder.Add(plugin));
+    private readonly TestDatabase _db = TestDatabase.Create();
+    private readonly TestDatabase _twin = TestDatabase.Create();
+
+    public void Dispose()
+    {
+        _plugins.Dispose();
+        _db.Dispose();
+        _twin.Dispose();
+    }
+
+    private Task<(int Exit, string Output)> RunAsync(TestDatabase db, params string[] command) => HostCommand.RunAsync(_plugins, db, command);
+
+    private static async Task<List<string>> FirstNamesAsync(TestDatabase db)
+    {
+        var names = new List<string>();
+        foreach (var offset in new[] { 0, 50, 150 })
+            names.Add((string)(await db.ScalarAsync($"SELECT \"Name\" FROM customers_customer ORDER BY \"Name\", \"Industry\" LIMIT 1 OFFSET {offset}"))!);
+        return names;
+    }
+
+    [Fact]
+    public async Task Seed_demo_fills_a_tenant_with_related_deterministic_data_that_reps_and_managers_sign_in_to()
+    {
+        var seeded = await RunAsync(_db, "seed-demo", "demo", "--customers=200", "--seed=7", $"--password={Password}");
+        Assert.True(seeded.Exit == 0, seeded.Output);
+        Assert.Contains("zhang.wei@demo.example", seeded.Output);
+        Assert.Equal(200L, await _db.CountAsync("customers_customer"));
+        Assert.Equal(300L, await _db.CountAsync("customers_contact"));
+        Assert.Equal(100L, await _db.CountAsync("customers_followup"));
+        Assert.Equal(100L, await _db.CountAsync("leads_lead"));
+        Assert.Equal(100L, await _db.CountAsync("opportunities_opportunity"));
+        Assert.Equal(100L, await _db.CountAsync("activities_activity"));
+        // related: every opportunity belongs to an existing customer, owned by the customer's owner
+        Assert.Equal(0L, Convert.ToInt64(await _db.ScalarAsync(
+            "SELECT COUNT(*) FROM opportunities_opportunity o LEFT JOIN customers_customer c ON c.\"Id\" = o.\"CustomerId\" WHERE c.\"Id\" IS NULL OR c.\"OwnerId\" <> o.\"OwnerId\"")));
+
+        // a second run on the same tenant is refused; the same seed elsewhere gives the same data
+        var again = await RunAsync(_db, "seed-demo", "demo", "--customers=10");
+        Assert.Equal(2, again.Exit);
+        Assert.Contains("has demo users already", again.Output);
+        Assert.Equal(2, (await RunAsync(_db, "seed-demo", "Not A Code")).Exit);
+        Assert.True((await RunAsync(_twin, "seed-demo", "demo", "--customers=200", "--seed=7", $"--password={Password}")).Exit == 0);
+        Assert.Equal(await FirstNamesAsync(_db), await FirstNamesAsync(_twin));
+
+        await using var host = new KernelHost(_plugins, _db);
+        using var rep = await host.SignedInClientAsync("zhang.wei@demo.example", Password);
+        using var manager = await host.SignedInClientAsync("li.na@demo.example", Password);
+        using var director = await host.SignedInClientAsync("wang.jun@demo.example", Password);
+        var repId = (await rep.GetObjectAsync("/api/auth/me"))["id"]!.GetValue<string>();
+
+        var mine = (await rep.GetObjectAsync("/api/customers/customers?limit=200&count=true"))["items"]!.AsArray();
+        Assert.NotEmpty(mine);
+        Assert.All(mine, c => Assert.Equal(repId, c!["ownerId"]!.GetValue<string>()));
+        var team = (await manager.GetObjectAsync("/api/customers/customers?limit=200"))["items"]!.AsArray().Count;
+        var all = (await director.GetObjectAsync("/api/customers/customers?limit=200"))["items"]!.AsArray().Count;
+        Assert.True(mine.Count < team && team < all, $"rep {mine.Count}, East team {team}, all of sales {all}");
+        Assert.Equal(200, all); // the director's team is above both sales teams
+
+        Assert.NotEmpty((await rep.GetObjectAsync("/api/leads/pool"))["items"]!.AsArray());
+        var forecast = await manager.GetObjectAsync("/api/opportunities/forecast?by=owner");
+        Assert.True(forecast["total"]!["count"]!.GetValue<int>() > 0);
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await rep.GetAsync("/api/activities/my-day")).StatusCode);
+    }
+}
