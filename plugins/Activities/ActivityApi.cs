@@ -48,7 +48,10 @@ public static class ActivityApi
         }
         var now = clock.GetUtcNow().UtcDateTime;
         var localToday = TimeZoneInfo.ConvertTimeFromUtc(now, zone).Date;
-        var endOfDay = TimeZoneInfo.ConvertTimeToUtc(DateTime.SpecifyKind(localToday.AddDays(1), DateTimeKind.Unspecified), zone);
+        // local midnight may not exist (a clock that springs forward at 00:00): take the first minute that does
+        var midnight = DateTime.SpecifyKind(localToday.AddDays(1), DateTimeKind.Unspecified);
+        while (zone.IsInvalidTime(midnight)) midnight = midnight.AddMinutes(1);
+        var endOfDay = TimeZoneInfo.ConvertTimeToUtc(midnight, zone);
         var me = caller.UserId;
         // the caller's own open activities: what they hold, whatever else their role lets them read
         var mine = (await access.ScopeAsync<Activity>(cancellationToken: ct))

@@ -61,30 +61,36 @@ public static class LeadApi
     private static async Task<IResult> ClaimLead(Guid id, IEntityStore store, IRecordAccess access, ICallerContext caller, TimeProvider clock, CancellationToken ct)
     {
         var depth = await RequireClaimAsync(access, ct);
-        var team = await access.TeamIdAsync(ct);
-        var me = caller.UserId!;
         var lead = await (await LeadPool.VisibleToAsync(LeadPool.Waiting(store), access, depth, ct)).Where(l => l.Id == id)
             .Select(l => new { Version = EF.Property<long>(l, SystemFields.Version) }).FirstOrDefaultAsync(ct);
         if (lead is null) return await NotInPoolAsync(store, id, ct);
+        // the caller may claim, not assign: the plugin checks its own rule, and the write goes as the system (audited as the caller)
+        return await TakeFromPoolAsync(store, id, lead.Version, caller.UserId!, await access.TeamIdAsync(ct), claimedBySelf: true, clock, ct);
+    }
 
+    /// <summary>Gives a pool lead to a user within the cap, counting and writing under a per-user lock so parallel requests cannot pass it.</summary>
+    private static async Task<IResult> TakeFromPoolAsync(IEntityStore store, Guid id, long version, string owner, Guid? team, bool claimedBySelf,
+        TimeProvider clock, CancellationToken ct)
+    {
         var settings = await LeadPool.SettingsAsync(store, ct);
         var open = LeadPool.OpenStatuses;
-        var held = await store.Query<Lead>().CountAsync(l => EF.Property<string?>(l, SystemFields.OwnerId) == me && open.Contains(l.Status), ct);
-        if (held >= settings.MaxLeadsPerRep)
-            throw new RuleViolationException("leads.claim-cap",
-                $"You hold {held} open leads and may hold at most {settings.MaxLeadsPerRep}: convert, disqualify or return some before claiming more.");
         try
         {
-            // the caller may claim, not assign: the plugin has checked its own rule, the write goes as the system (audited as the caller)
             await store.AsSystemAsync(async () =>
             {
-                await store.AssignAsync<Lead>(id, me, team, lead.Version, ct);
+                await store.LockAsync($"leads.cap:{owner}", ct);
+                var held = await store.Query<Lead>().CountAsync(l => EF.Property<string?>(l, SystemFields.OwnerId) == owner && open.Contains(l.Status), ct);
+                if (held >= settings.MaxLeadsPerRep)
+                    throw new RuleViolationException("leads.claim-cap", claimedBySelf
+                        ? $"You hold {held} open leads and may hold at most {settings.MaxLeadsPerRep}: convert, disqualify or return some before claiming more."
+                        : $"They hold {held} open leads and may hold at most {settings.MaxLeadsPerRep}.");
+                await store.AssignAsync<Lead>(id, owner, team, version, ct);
                 return await store.UpdateAsync<Lead>(id, l => l.ClaimedAtUtc = clock.GetUtcNow().UtcDateTime, cancellationToken: ct);
             }, ct);
         }
         catch (ConcurrencyConflictException)
         {
-            return Conflict("Claimed by someone else", "Someone claimed this lead a moment before you.");
+            return Conflict("Claimed by someone else", "Someone took this lead from the pool a moment before.");
         }
         return Results.Ok(await ReadAsync(store, id, ct));
     }
@@ -97,7 +103,8 @@ public static class LeadApi
             return Results.ValidationProblem(new Dictionary<string, string[]> { ["reason"] = [$"is required, at most {MaxReasonLength} characters"] });
         // the owner may give the lead back; so may whoever may assign it (a manager over the team)
         var lead = await (await access.ScopeAsync<Lead>(cancellationToken: ct)).Where(l => l.Id == id)
-            .Select(l => new { l.Status, Owner = EF.Property<string?>(l, SystemFields.OwnerId), Team = EF.Property<string?>(l, SystemFields.TeamId) })
+            .Select(l => new { l.Status, Owner = EF.Property<string?>(l, SystemFields.OwnerId), Team = EF.Property<string?>(l, SystemFields.TeamId),
+                Version = EF.Property<long>(l, SystemFields.Version) })
             .FirstOrDefaultAsync(ct) ?? throw new RecordNotFoundException("leads.leads", id);
         var mayAssign = await (await access.ScopeAsync<Lead>(Privileges.Assign, ct)).AnyAsync(l => l.Id == id, ct);
         if (lead.Owner != caller.UserId && !mayAssign) throw new AccessDeniedException("Only the lead's owner or someone who may assign it can return it to the pool.");
@@ -106,9 +113,10 @@ public static class LeadApi
             throw new RuleViolationException("leads.return-closed", $"A {lead.Status.ToString().ToLowerInvariant()} lead stays with its owner; only open leads go back to the pool.");
         var settings = await LeadPool.SettingsAsync(store, ct);
         var pool = settings.PoolPerTeam && Guid.TryParse(lead.Team, out var team) ? team : (Guid?)null;
+        // as read: a lead reassigned meanwhile is not taken from its new owner (412)
         await store.AsSystemAsync(async () =>
         {
-            await LeadPool.ReturnAsync(store, id, pool, reason, clock.GetUtcNow().UtcDateTime, ct);
+            await LeadPool.ReturnAsync(store, id, pool, reason, clock.GetUtcNow().UtcDateTime, ct, lead.Version);
             return 0;
         }, ct);
         return Results.NoContent();
@@ -123,20 +131,10 @@ public static class LeadApi
         if (lead is null) return await NotInPoolAsync(store, id, ct);
         if (string.IsNullOrWhiteSpace(request.OwnerId) || !await access.ReachesUserAsync(request.OwnerId, depth, ct))
             return Results.ValidationProblem(new Dictionary<string, string[]> { ["ownerId"] = ["must be an active user within your reach (your team and below)"] });
+        if (request.TeamId is { } asked && await access.TeamsWithinAsync(depth, ct) is { } teams && !teams.Contains(asked))
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["teamId"] = ["must be a team within your reach (your team and below)"] });
         var team = request.TeamId ?? await access.TeamOfUserAsync(request.OwnerId, ct); // the new owner's team, unless told otherwise
-        try
-        {
-            await store.AsSystemAsync(async () =>
-            {
-                await store.AssignAsync<Lead>(id, request.OwnerId, request.TeamId ?? team, lead.Version, ct);
-                return await store.UpdateAsync<Lead>(id, l => l.ClaimedAtUtc = clock.GetUtcNow().UtcDateTime, cancellationToken: ct);
-            }, ct);
-        }
-        catch (ConcurrencyConflictException)
-        {
-            return Conflict("Claimed by someone else", "Someone took this lead from the pool a moment before.");
-        }
-        return Results.Ok(await ReadAsync(store, id, ct));
+        return await TakeFromPoolAsync(store, id, lead.Version, request.OwnerId, team, claimedBySelf: false, clock, ct);
     }
 
     private static async Task<IResult> ConvertLead(Guid id, ConvertRequest request, IEntityStore store, IRecordAccess access, CancellationToken ct)
@@ -255,7 +253,7 @@ public sealed record LeadView(Guid Id, string Name, string? Company, LeadStatus 
 /// <summary>Why a lead goes back to the pool.</summary>
 public sealed record ReturnRequest(string? Reason);
 
-/// <summary>Whom a manager gives a pool lead to (and optionally the team; the manager's otherwise).</summary>
+/// <summary>Whom a manager gives a pool lead to, and optionally the team (within the manager's reach; the new owner's team otherwise).</summary>
 public sealed record PoolAssignRequest(string? OwnerId, Guid? TeamId);
 
 /// <summary>

@@ -34,7 +34,8 @@ public static class LeadPool
     }
 
     /// <summary>Sends a lead back to a pool with a reason, in one transaction.</summary>
-    public static Task ReturnAsync(IEntityStore store, Guid id, Guid? poolTeam, string reason, DateTime now, CancellationToken cancellationToken) =>
+    public static Task ReturnAsync(IEntityStore store, Guid id, Guid? poolTeam, string reason, DateTime now, CancellationToken cancellationToken,
+        long? expectedVersion = null) =>
         store.InTransactionAsync(async () =>
         {
             await store.UpdateAsync<Lead>(id, l =>
@@ -42,7 +43,7 @@ public static class LeadPool
                 l.ReturnReason = reason;
                 l.ReturnedAtUtc = now;
                 l.ClaimedAtUtc = null;
-            }, cancellationToken: cancellationToken);
+            }, expectedVersion, cancellationToken);
             await store.AssignAsync<Lead>(id, null, poolTeam, cancellationToken: cancellationToken);
             return 0;
         }, cancellationToken);

@@ -15,6 +15,7 @@ public sealed class LeadsPlugin : ISalesKernelPlugin
         builder.AddEntitySet<Lead>("leads", DeclareLeads);
         builder.AddEntitySet<LeadFollowUp>("follow-ups", DeclareFollowUps);
         builder.AddEntitySet<PoolSettings>("pool-settings", DeclareSettings);
+        builder.AddHandler<LeadFollowUp, FollowUpRule>(HandlerStage.PreOperation);
         builder.AddHandler<LeadFollowUp, FollowUpTouchesLead>(HandlerStage.PostOperation);
         // hourly by default: a lead goes back within the hour after its N days are up
         builder.AddJob<IdleLeadReturn>("return-idle-leads", builder.Configuration["IdleReturnCron"] ?? "0 * * * *");

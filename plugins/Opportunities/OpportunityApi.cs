@@ -34,11 +34,12 @@ public static class OpportunityApi
         var errors = new Dictionary<string, string[]>();
         var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
         var start = ParseDate(from, "from", new DateOnly(today.Year, today.Month, 1), errors);
-        var end = ParseDate(to, "to", start.AddMonths(12).AddDays(-1), errors);
+        if (start.Year > 9000) errors["from"] = ["must be before the year 9000"];
+        var end = ParseDate(to, "to", start.Year > 9000 ? start : start.AddMonths(12).AddDays(-1), errors);
         if (period is not ("month" or "quarter")) errors["period"] = ["must be month or quarter"];
         if (by is not (null or "owner" or "team")) errors["by"] = ["must be owner or team (or left out for totals)"];
         if (end < start) errors["to"] = ["must not be before from"];
-        else if (end > start.AddMonths(MaxForecastMonths)) errors["to"] = [$"must be within {MaxForecastMonths} months of from"];
+        else if (start.Year <= 9000 && end > start.AddMonths(MaxForecastMonths)) errors["to"] = [$"must be within {MaxForecastMonths} months of from"];
         if (errors.Count > 0) return Results.ValidationProblem(errors);
         if (await access.DepthAsync<Opportunity>(Privileges.Read, ct) == AccessDepth.None)
             throw new AccessDeniedException("You may not read opportunities.");

@@ -16,7 +16,7 @@ public interface IDemoDataSeeder
 {
     /// <summary>Writes the plugin's demo records.</summary>
     /// <param name="demo">The tenant, its demo users, the size asked for, and the bulk writer.</param>
-    /// <param name="cancellationToken">Cancelled when the command is interrupted.</param>
+    /// <param name="cancellationToken">Cancelled when the command is interrupted (Ctrl+C).</param>
     /// <returns>A task.</returns>
     Task SeedAsync(IDemoData demo, CancellationToken cancellationToken);
 }

@@ -109,16 +109,28 @@ public static class KernelCli
         console.MarkupLineInterpolated($"Seeding tenant [bold]{code}[/] with {customers:N0} customers (seed {seed}) …");
         var started = System.Diagnostics.Stopwatch.StartNew();
         DemoSeedResult result;
+        // Ctrl+C stops after the batch being written: what is written stays, and says so
+        using var interrupted = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; interrupted.Cancel(); };
+        Console.CancelKeyPress += onCancel;
         try
         {
             result = await console.Progress()
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
                 .StartAsync(ctx => services.GetRequiredService<DemoSeed>().RunAsync(new DemoSeedOptions(code, customers, seed, password),
-                    (description, total) => new ProgressLine(ctx.AddTask(description, maxValue: Math.Max(total, 1))), CancellationToken.None));
+                    (description, total) => new ProgressLine(ctx.AddTask(description, maxValue: Math.Max(total, 1))), interrupted.Token));
+        }
+        catch (OperationCanceledException)
+        {
+            throw new CliException("Interrupted: the batches written so far stay in the tenant (seed another tenant for a complete demo).");
         }
         catch (Exception e) when (e is InvalidOperationException or ArgumentException)
         {
             throw new CliException(e.Message);
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
         }
         console.MarkupLineInterpolated($"Done in {started.Elapsed:mm\\:ss}: {string.Join(", ", result.Plugins.Select(p => $"{p.Plugin} {p.Took.TotalSeconds:N1} s"))}.");
         var table = new Table().AddColumns("Sign in as", "Role", "Email");

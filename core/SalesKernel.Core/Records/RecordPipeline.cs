@@ -203,7 +203,7 @@ public sealed class RecordPipeline(
     private string? _transitionName;
 
     /// <summary>The caller confirmed the write despite warnings (<c>?force=true</c>); handlers see it as <c>IsConfirmed</c>.</summary>
-    public bool Confirmed { get; set; }
+    public bool Confirmed { get; set; } = string.Equals(http.HttpContext?.Request.Query["force"], "true", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Set by the automation runner: writes it makes carry one more link of the rule chain.</summary>
     public int ChainDepth { get; set; }
@@ -298,6 +298,16 @@ public sealed class RecordPipeline(
         await PrepareAsync(cancellationToken);
         var (entry, _) = await services.GetRequiredService<Workflow.Transitions>().RunAsync(set, id, transition, comment, expectedVersion, cancellationToken);
         return (TEntity)entry.Entity;
+    }
+
+    public async Task LockAsync(string key, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(key);
+        if (db.Database.CurrentTransaction is null) throw new InvalidOperationException("LockAsync holds a lock until the transaction ends: call it inside InTransactionAsync or AsSystemAsync.");
+        // SQLite write transactions begin IMMEDIATE: one at a time already
+        if (!db.Database.IsNpgsql()) return;
+        var name = $"{caller.TenantId}:{key}";
+        await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtextextended({name}, 0))", cancellationToken);
     }
 
     public async Task<T> AsSystemAsync<T>(Func<Task<T>> work, CancellationToken cancellationToken = default)

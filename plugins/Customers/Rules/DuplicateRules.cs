@@ -5,23 +5,25 @@ using SalesKernel.Sdk.Entities;
 namespace SalesKernel.Plugins.Customers.Rules;
 
 /// <summary>A new customer with the name of one in the same region is probably a duplicate (查重).</summary>
-public sealed class DuplicateCustomerRule(IEntityStore store) : IEntityHandler<Customer>
+public sealed class DuplicateCustomerRule(IEntityStore store, IRecordAccess access) : IEntityHandler<Customer>
 {
     public async Task HandleAsync(IEntityChange<Customer> change, CancellationToken cancellationToken)
     {
         if (change.Operation != WriteOperation.Create || change.IsConfirmed || change.After is not { } customer) return;
         var name = customer.Name.Trim().ToLower();
-        var candidates = await store.Query<Customer>()
+        // duplicates are looked for company-wide; only those the caller may read are named
+        if (!await store.Query<Customer>().AnyAsync(c => c.Id != customer.Id && c.Name.ToLower() == name && c.Region == customer.Region, cancellationToken)) return;
+        var candidates = await (await access.ScopeAsync<Customer>(cancellationToken: cancellationToken))
             .Where(c => c.Id != customer.Id && c.Name.ToLower() == name && c.Region == customer.Region)
             .Select(c => c.Id).Take(10).ToListAsync(cancellationToken);
-        if (candidates.Count > 0)
-            throw new DuplicateRecordException(change.EntitySet, candidates,
-                $"A customer named {customer.Name} exists in {customer.Region ?? "no region"} already.");
+        throw new DuplicateRecordException(change.EntitySet, candidates, candidates.Count > 0
+            ? $"A customer named {customer.Name} exists in {customer.Region ?? "no region"} already."
+            : $"A customer named {customer.Name} exists in {customer.Region ?? "no region"} already, held by a colleague: ask them or your manager.");
     }
 }
 
 /// <summary>A new contact with the email or phone of an existing one is probably a duplicate.</summary>
-public sealed class DuplicateContactRule(IEntityStore store) : IEntityHandler<Contact>
+public sealed class DuplicateContactRule(IEntityStore store, IRecordAccess access) : IEntityHandler<Contact>
 {
     public async Task HandleAsync(IEntityChange<Contact> change, CancellationToken cancellationToken)
     {
@@ -29,10 +31,13 @@ public sealed class DuplicateContactRule(IEntityStore store) : IEntityHandler<Co
         var email = contact.Email?.Trim().ToLower();
         var phone = string.IsNullOrWhiteSpace(contact.Phone) ? null : contact.Phone.Trim();
         if (email is null && phone is null) return;
-        var candidates = await store.Query<Contact>()
-            .Where(c => c.Id != contact.Id && (email != null && c.Email != null && c.Email.ToLower() == email || phone != null && c.Phone == phone))
+        System.Linq.Expressions.Expression<Func<Contact, bool>> same = c =>
+            c.Id != contact.Id && (email != null && c.Email != null && c.Email.ToLower() == email || phone != null && c.Phone == phone);
+        if (!await store.Query<Contact>().AnyAsync(same, cancellationToken)) return;
+        var candidates = await (await access.ScopeAsync<Contact>(cancellationToken: cancellationToken)).Where(same)
             .Select(c => c.Id).Take(10).ToListAsync(cancellationToken);
-        if (candidates.Count > 0)
-            throw new DuplicateRecordException(change.EntitySet, candidates, "A contact with this email or phone exists already.");
+        throw new DuplicateRecordException(change.EntitySet, candidates, candidates.Count > 0
+            ? "A contact with this email or phone exists already."
+            : "A contact with this email or phone exists already, held by a colleague: ask them or your manager.");
     }
 }

@@ -4,9 +4,11 @@ namespace SalesKernel.Sdk.Entities;
 /// Reads and writes entity-set records from a plugin's own code. Every write goes through the same
 /// pipeline as the generic endpoints — validation, handlers, audit, events — in one transaction
 /// (joining the current one when called from a handler). Failures surface as
-/// <see cref="RecordNotFoundException"/>, <see cref="ConcurrencyConflictException"/>,
-/// <see cref="RecordValidationException"/> and <see cref="RuleViolationException"/>, which the host
-/// turns into 404, 412, 400 and 422 problems.
+/// <see cref="RecordNotFoundException"/> (404), <see cref="AccessDeniedException"/> (403),
+/// <see cref="ConcurrencyConflictException"/> (412), <see cref="DuplicateRecordException"/> (409),
+/// <see cref="RecordValidationException"/> (400) and <see cref="RuleViolationException"/> (422),
+/// which the host turns into problems with those status codes. A write whose caller passed
+/// <c>?force=true</c> reaches handlers as confirmed.
 /// </summary>
 public interface IEntityStore
 {
@@ -88,11 +90,27 @@ public interface IEntityStore
     /// Runs writes, in one transaction, without checking the caller's privileges — for a plugin's own
     /// endpoint that enforces a rule of its own instead (a sales rep claiming a lead from the pool may
     /// not assign leads in general). Validation, handlers, audit (which still names the caller) and
-    /// events apply as usual. Check what the caller may do before calling this.
+    /// events apply as usual. Check what the caller may do before calling this: inside the work the
+    /// caller's privileges no longer bound anything — references need not be readable by the caller,
+    /// and <see cref="IRecordAccess"/> answers for the system (the whole tenant).
     /// </summary>
     /// <typeparam name="T">What the work returns.</typeparam>
     /// <param name="work">The writes.</param>
     /// <param name="cancellationToken">Cancels the work.</param>
     /// <returns>What the work returned.</returns>
     Task<T> AsSystemAsync<T>(Func<Task<T>> work, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Takes an exclusive lock named <paramref name="key"/> (within the tenant) until the current
+    /// transaction ends: transactions taking the same lock run one after the other, so a rule that
+    /// counts before it writes (at most 50 leads per rep) holds under concurrent requests. Call it
+    /// first inside <see cref="InTransactionAsync{T}"/> or <see cref="AsSystemAsync{T}"/>, then read
+    /// what the rule counts. On PostgreSQL it is an advisory transaction lock; on SQLite every write
+    /// transaction is exclusive already.
+    /// </summary>
+    /// <param name="key">What the lock guards, such as <c>leads.cap:&lt;user id&gt;</c>.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>A task that completes once the lock is held.</returns>
+    /// <exception cref="InvalidOperationException">Called outside a transaction.</exception>
+    Task LockAsync(string key, CancellationToken cancellationToken = default);
 }

@@ -17,8 +17,9 @@ public interface IRecordAccess
     /// <summary>
     /// The records of a set within the caller's depth of a privilege (read by default), not tracked,
     /// for LINQ queries translated to SQL: own records, the team's, the team's and below, or all of
-    /// the tenant's, plus records shared with the caller for reading. Empty when the privilege is not
-    /// granted.
+    /// the tenant's — plus, for <c>read</c> only, records shared with the caller. Empty when the
+    /// privilege is not granted. Use it from the set's own plugin or a plugin depending on it (whose
+    /// endpoints are off whenever the set's plugin is).
     /// </summary>
     /// <typeparam name="TEntity">The entity's CLR type.</typeparam>
     /// <param name="privilege">The privilege whose depth bounds the records.</param>

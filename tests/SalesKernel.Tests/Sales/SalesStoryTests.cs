@@ -177,6 +177,32 @@ public sealed class SalesStoryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Claims_made_at_the_same_moment_do_not_pass_the_cap()
+    {
+        await OkAsync(_admin.PutAsJsonAsync("/api/leads/pool/settings", new { maxLeadsPerRep = 3, idleDaysBeforeReturn = 30 }));
+        var leads = new List<Guid>();
+        for (var i = 0; i < 6; i++) leads.Add(await PoolLeadAsync($"Rush {i}", $"Rush Co {i}"));
+        var answers = await Task.WhenAll(leads.Select(id => _rep.PostAsync($"{Leads}/{id}/claim", null)));
+        Assert.Equal(3, answers.Count(a => a.StatusCode == HttpStatusCode.OK));
+        Assert.Equal(3, answers.Count(a => a.StatusCode == HttpStatusCode.UnprocessableEntity));
+        Assert.Equal(3L, Convert.ToInt64(await _db.ScalarAsync($"SELECT COUNT(*) FROM leads_lead WHERE \"OwnerId\" = '{_repId}'")));
+    }
+
+    [Fact]
+    public async Task Follow_ups_are_logged_by_who_works_the_lead_and_not_in_the_future()
+    {
+        var leadId = (await _rep.CreateAsync(Leads, new { name = "Feng Qi", company = "Lotus Optics" }))["id"]!.GetValue<Guid>();
+        var future = await _rep.PostAsJsonAsync("/api/leads/follow-ups", new { leadId, kind = "Call", atUtc = DateTime.UtcNow.AddDays(30) });
+        Assert.Equal(HttpStatusCode.BadRequest, future.StatusCode);
+        Assert.Contains("atUtc", (await future.ObjectAsync())["errors"]!.AsObject().Select(e => e.Key));
+        // a colleague the lead is shared with reads it, but does not keep it alive
+        Assert.Equal(HttpStatusCode.NoContent, (await _manager.PostAsJsonAsync($"{Leads}/{leadId}/share", new { userId = _rep2Id })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _rep2.GetAsync($"{Leads}/{leadId}")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await _rep2.PostAsJsonAsync("/api/leads/follow-ups", new { leadId, kind = "Call", atUtc = DateTime.UtcNow })).StatusCode);
+        Assert.Equal("New", (await _rep.GetObjectAsync($"{Leads}/{leadId}"))["status"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task With_pools_per_team_a_returned_lead_waits_for_its_own_team()
     {
         await OkAsync(_admin.PutAsJsonAsync("/api/leads/pool/settings", new { maxLeadsPerRep = 50, idleDaysBeforeReturn = 30, poolPerTeam = true }));
@@ -199,6 +225,7 @@ public sealed class SalesStoryTests : IAsyncLifetime
         var leadId = await PoolLeadAsync("Zhao Lei", "Summit Logistics");
         Assert.Equal(HttpStatusCode.Forbidden, (await _rep.PostAsJsonAsync($"/api/leads/pool/{leadId}/assign", new { ownerId = _rep2Id })).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await _manager.PostAsJsonAsync($"/api/leads/pool/{leadId}/assign", new { ownerId = _northRepId })).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await _manager.PostAsJsonAsync($"/api/leads/pool/{leadId}/assign", new { ownerId = _rep2Id, teamId = _north })).StatusCode);
         var assigned = await OkAsync(_manager.PostAsJsonAsync($"/api/leads/pool/{leadId}/assign", new { ownerId = _rep2Id }));
         Assert.Equal(_rep2Id, assigned["ownerId"]!.GetValue<string>());
         Assert.Equal(HttpStatusCode.OK, (await _rep2.GetAsync($"{Leads}/{leadId}")).StatusCode);
@@ -214,8 +241,8 @@ public sealed class SalesStoryTests : IAsyncLifetime
         await OkAsync(_rep.PostAsync($"{Leads}/{idle}/claim", null));
         await OkAsync(_rep.PostAsync($"{Leads}/{busy}/claim", null));
         await _rep.CreateAsync("/api/leads/follow-ups", new { leadId = busy, kind = "Visit", atUtc = DateTime.UtcNow.AddDays(-1) });
-        // eight days ago the rep claimed the first lead and never followed it up
-        Assert.Equal(1, await _db.ExecuteAsync("UPDATE leads_lead SET \"ClaimedAtUtc\" = @at WHERE \"Id\" = @id",
+        // the first lead came eight days ago, was claimed and called then, and never again
+        Assert.Equal(1, await _db.ExecuteAsync("UPDATE leads_lead SET \"ClaimedAtUtc\" = @at, \"LastFollowUpAtUtc\" = @at, \"CreatedAtUtc\" = @at WHERE \"Id\" = @id",
             ("at", DateTime.SpecifyKind(DateTime.UtcNow.AddDays(-8), DateTimeKind.Utc)), ("id", _db.IsPostgres ? idle : idle.ToString().ToUpperInvariant())));
 
         JsonObject lead = [];
@@ -230,6 +257,12 @@ public sealed class SalesStoryTests : IAsyncLifetime
         Assert.Contains((await _rep2.GetObjectAsync("/api/leads/pool"))["items"]!.AsArray(), l => l!["id"]!.GetValue<Guid>() == idle);
         Assert.Equal(_repId, (await _rep.GetObjectAsync($"{Leads}/{busy}"))["ownerId"]!.GetValue<string>());
         Assert.Equal(HttpStatusCode.NotFound, (await _rep.GetAsync($"{Leads}/{idle}")).StatusCode);
+
+        // claimed again, it is fresh: its old follow-up does not send it straight back
+        await OkAsync(_rep2.PostAsync($"{Leads}/{idle}/claim", null));
+        var runs = Convert.ToInt64(await _db.ScalarAsync("SELECT COUNT(*) FROM sk_job_run"));
+        for (var i = 0; i < 100 && Convert.ToInt64(await _db.ScalarAsync("SELECT COUNT(*) FROM sk_job_run")) < runs + 2; i++) await Task.Delay(100);
+        Assert.Equal(_rep2Id, (await _rep2.GetObjectAsync($"{Leads}/{idle}"))["ownerId"]!.GetValue<string>());
     }
 
     [Fact]
@@ -244,6 +277,13 @@ public sealed class SalesStoryTests : IAsyncLifetime
         // nor can the rep hang records on it: what they cannot see does not exist for them
         Assert.Equal(HttpStatusCode.NotFound, (await _rep.PostAsJsonAsync(Opportunities, new { name = "Sneaky", customerId = theirs, amount = 1000 })).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await _rep.PostAsJsonAsync(Activities, new { subject = "Call", entitySet = "customers.customers", recordId = theirs })).StatusCode);
+
+        // the duplicate rule looks company-wide, but does not hand the rep the colleague's record
+        var duplicate = await _rep.PostAsJsonAsync(Customers, new { name = "Silver Lake", region = "East" });
+        Assert.Equal(HttpStatusCode.Conflict, duplicate.StatusCode);
+        var problem = await duplicate.ObjectAsync();
+        Assert.Empty(problem["candidates"]!.AsArray());
+        Assert.Contains("held by a colleague", problem["detail"]!.GetValue<string>());
 
         var managed = (await _manager.GetObjectAsync(Customers))["items"]!.AsArray().Select(c => c!["id"]!.GetValue<Guid>()).ToHashSet();
         Assert.Equal([mine, theirs], managed);
