@@ -45,24 +45,27 @@ internal static class AuthApi
         var email = request.Email?.Trim().ToLowerInvariant() ?? "";
         var user = await db.Users.FirstOrDefaultAsync(u => u.Email == email, ct);
         var now = clock.GetUtcNow().UtcDateTime;
+        // one answer for every failure — unknown email, wrong password, locked account — so that the
+        // answer never tells whether an account exists
+        var refused = $"The email or the password is wrong, or the account is locked for {options.Value.LockoutMinutes} minutes after repeated failed sign-ins.";
         if (user is { LockedUntilUtc: { } until } && until > now)
         {
             passwords.Verify(null, request.Password ?? ""); // the same work as any attempt
-            return Refused($"The account is locked after repeated failed sign-ins; try again after {until:u}.");
+            return Refused(refused);
         }
         if (!passwords.Verify(user, request.Password ?? ""))
         {
             if (user is not null)
             {
-                user.FailedSignIns++;
-                if (user.FailedSignIns >= options.Value.MaxFailedSignIns)
-                {
-                    user.FailedSignIns = 0;
-                    user.LockedUntilUtc = now.AddMinutes(options.Value.LockoutMinutes);
-                }
-                await db.SaveChangesAsync(ct);
+                // counted in the database, not in memory: parallel attempts are all counted
+                var id = user.Id;
+                var max = options.Value.MaxFailedSignIns;
+                var lockedUntil = now.AddMinutes(options.Value.LockoutMinutes);
+                await db.Users.Where(u => u.Id == id).ExecuteUpdateAsync(u => u.SetProperty(x => x.FailedSignIns, x => x.FailedSignIns + 1), ct);
+                await db.Users.Where(u => u.Id == id && u.FailedSignIns >= max)
+                    .ExecuteUpdateAsync(u => u.SetProperty(x => x.FailedSignIns, 0).SetProperty(x => x.LockedUntilUtc, lockedUntil), ct);
             }
-            return Refused("The email or the password is wrong.");
+            return Refused(refused);
         }
         if (!user!.IsActive || user.TenantId is { } tenant && !await db.Tenants.AnyAsync(t => t.Id == tenant && t.IsActive, ct))
             return Refused("The account is disabled.");

@@ -64,14 +64,18 @@ public sealed class SignInTests : IDisposable
         using var admin = await host.TenantClientAsync("acme");
         using var rep = await AddUserAsync(host, admin, "rep@acme.test");
         using var client = host.CreateClient();
-        for (var i = 0; i < 5; i++)
-        {
-            var wrong = await client.PostAsJsonAsync("/api/auth/login", new { email = "rep@acme.test", password = "Wrong-Pass-0000" });
-            Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
-        }
+        // five attempts at once: every one is counted
+        var wrong = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ =>
+            client.PostAsJsonAsync("/api/auth/login", new { email = "rep@acme.test", password = "Wrong-Pass-0000" })));
+        Assert.All(wrong, w => Assert.Equal(HttpStatusCode.Unauthorized, w.StatusCode));
         var right = await client.PostAsJsonAsync("/api/auth/login", new { email = "rep@acme.test", password = KernelHost.TenantPassword });
         Assert.Equal(HttpStatusCode.Unauthorized, right.StatusCode);
-        Assert.Contains("locked", (await right.ObjectAsync())["detail"]!.GetValue<string>());
+        var locked = (await right.ObjectAsync())["detail"]!.GetValue<string>();
+        Assert.Contains("locked", locked);
+        // the answer is the same for an account that does not exist: it tells nobody which emails are real
+        var unknown = await client.PostAsJsonAsync("/api/auth/login", new { email = "nobody@acme.test", password = "Wrong-Pass-0000" });
+        Assert.Equal(locked, (await unknown.ObjectAsync())["detail"]!.GetValue<string>());
+        Assert.Equal(locked, (await wrong[0].ObjectAsync())["detail"]!.GetValue<string>());
         Assert.NotNull((await admin.GetFromJsonAsync<JsonArray>("/api/users"))!.First(u => u!["email"]!.GetValue<string>() == "rep@acme.test")!["lockedUntilUtc"]);
     }
 
