@@ -15,14 +15,18 @@ namespace SalesKernel.Core.Outbox;
 /// once: a handler that throws is retried with exponential back-off (2 s, 4 s, … up to an hour), and
 /// events still waiting when the host stops are picked up when it starts again. A failing event
 /// does not hold back later ones, and when an event has several handlers a retry runs them all again.
-/// Not yet safe for several hosts on one database: each would deliver every event (leasing comes
-/// with the durable job engine).
+/// Several hosts on one database share the work: a host leases an event (a conditional update)
+/// before handing it on, so each event goes to its handlers once, whichever host takes it; an event
+/// leased by a host that died is taken again when the lease runs out. Each host keeps the order of
+/// the events it takes; across hosts, events of different records may be handled side by side.
 /// </summary>
 internal sealed class OutboxDispatcher(IServiceScopeFactory scopes, OutboxSignal signal, TimeProvider clock, ILogger<OutboxDispatcher> logger)
     : BackgroundService
 {
     public static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(2);
     private const int BatchSize = 100;
+    /// <summary>How long a host holds an event it is handing on; longer than any handler should run.</summary>
+    public static readonly TimeSpan LeaseTime = TimeSpan.FromMinutes(5);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -51,10 +55,22 @@ internal sealed class OutboxDispatcher(IServiceScopeFactory scopes, OutboxSignal
         var sets = scope.ServiceProvider.GetRequiredService<EntitySetRegistry>();
         var now = clock.GetUtcNow().UtcDateTime;
         var batch = await db.Outbox
-            .Where(m => m.DispatchedAtUtc == null && (m.NextAttemptAtUtc == null || m.NextAttemptAtUtc <= now))
+            .Where(m => m.DispatchedAtUtc == null && (m.NextAttemptAtUtc == null || m.NextAttemptAtUtc <= now)
+                && (m.LeasedUntilUtc == null || m.LeasedUntilUtc < now))
             .OrderBy(m => m.Id).Take(BatchSize).ToListAsync(cancellationToken);
         foreach (var message in batch)
         {
+            // take the event, unless another host took it since the batch was read
+            var until = now + LeaseTime;
+            var id = message.Id;
+            var leased = await db.Outbox
+                .Where(m => m.Id == id && m.DispatchedAtUtc == null && (m.LeasedUntilUtc == null || m.LeasedUntilUtc < now))
+                .ExecuteUpdateAsync(s => s.SetProperty(m => m.LeasedUntilUtc, until), cancellationToken);
+            if (leased == 0)
+            {
+                db.Entry(message).State = EntityState.Detached;
+                continue;
+            }
             var set = sets.Find(message.EntitySet);
             try
             {
@@ -88,6 +104,9 @@ internal sealed class OutboxDispatcher(IServiceScopeFactory scopes, OutboxSignal
                 var text = $"{error.GetType().Name}: {error.Message}";
                 message.LastError = text.Length > 2000 ? text[..2000] : text;
                 message.NextAttemptAtUtc = now + Backoff(message.Attempts);
+                // free it for whichever host retries first
+                message.LeasedUntilUtc = null;
+                db.Entry(message).Property(m => m.LeasedUntilUtc).IsModified = true;
                 logger.LogWarning("Event {Id} of {Set} failed (attempt {Attempt}), retrying at {Next}: {Error}",
                     message.Id, message.EntitySet, message.Attempts, message.NextAttemptAtUtc, message.LastError);
             }

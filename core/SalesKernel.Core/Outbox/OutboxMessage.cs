@@ -23,6 +23,8 @@ public sealed class OutboxMessage
     public int Attempts { get; set; }
     public DateTime? NextAttemptAtUtc { get; set; }
     public string? LastError { get; set; }
+    /// <summary>A host is handing the event to its handlers until then; the others leave it alone.</summary>
+    public DateTime? LeasedUntilUtc { get; set; }
 
     internal static void Configure(EntityTypeBuilder<OutboxMessage> b)
     {

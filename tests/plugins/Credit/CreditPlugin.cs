@@ -36,7 +36,8 @@ public sealed class CreditPlugin : ISalesKernelPlugin
         builder.AddHandler<Customer, LateRefusal>(HandlerStage.PostOperation, order: 20);
         builder.AddHandler<Customer, LoopingHandler>(HandlerStage.PostOperation, order: 30);
         builder.AddEventHandler<Customer, ReceivedEvents.Handler>();
-        builder.Services.AddSingleton<ReceivedEvents>();
+        // a slow handler (SalesKernel:Plugins:Settings:credit:HandlerDelayMs), so hosts sharing a database overlap
+        builder.Services.AddSingleton(new ReceivedEvents(TimeSpan.FromMilliseconds(int.TryParse(builder.Configuration["HandlerDelayMs"], out var delay) ? delay : 0)));
         builder.MapEndpoints(e => e.MapGet("/received", (ReceivedEvents received) => TypedResults.Ok(received.All)));
     }
 }
@@ -99,17 +100,18 @@ public sealed class LoopingHandler(IEntityStore store) : IEntityHandler<Customer
     }
 }
 
-public sealed class ReceivedEvents
+public sealed class ReceivedEvents(TimeSpan delay)
 {
     private readonly ConcurrentQueue<object> _events = new();
+    private TimeSpan Delay { get; } = delay;
     public IReadOnlyList<object> All => [.. _events];
 
     public sealed class Handler(ReceivedEvents received) : IEntityEventHandler<Customer>
     {
-        public Task HandleAsync(EntityEvent entityEvent, CancellationToken cancellationToken)
+        public async Task HandleAsync(EntityEvent entityEvent, CancellationToken cancellationToken)
         {
+            if (received.Delay > TimeSpan.Zero) await Task.Delay(received.Delay, cancellationToken);
             received._events.Enqueue(new { entityEvent.Sequence, entityEvent.RecordId, Operation = entityEvent.Operation.ToString(), entityEvent.ChangesJson });
-            return Task.CompletedTask;
         }
     }
 }

@@ -1,0 +1,48 @@
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using SalesKernel.Tests.Infrastructure;
+
+namespace SalesKernel.Tests.Records;
+
+/// <summary>Two hosts on one database: each committed event reaches the plugins' after-commit handlers once, not once per host.</summary>
+public sealed class OutboxLeaseTests : IDisposable
+{
+    private readonly PluginFolder _plugins = new PluginFolder().Add(PluginFolder.Customers).Add(PluginFolder.Credit);
+    private readonly TestDatabase _db = TestDatabase.Create();
+
+    public void Dispose()
+    {
+        _plugins.Dispose();
+        _db.Dispose();
+    }
+
+    [Fact]
+    public async Task Two_hosts_hand_each_waiting_event_to_the_handlers_once()
+    {
+        const int count = 200;
+        await using (var writer = new KernelHost(_plugins, _db))
+        {
+            using var admin = await writer.TenantClientAsync("acme");
+            for (var start = 0; start < count; start += 100)
+                (await admin.PostAsJsonAsync("/api/customers/customers/bulk", Enumerable.Range(start, 100).Select(i => new { name = $"Lease {i}", region = "East" })))
+                    .EnsureSuccessStatusCode();
+        }
+        // as if the hosts had stopped before handing any of them on: both find all of them waiting at start
+        await _db.ExecuteAsync("UPDATE sk_outbox SET \"DispatchedAtUtc\" = NULL, \"LeasedUntilUtc\" = NULL");
+
+        var slow = new Dictionary<string, string?> { ["SalesKernel:Plugins:Settings:credit:HandlerDelayMs"] = "20" };
+        await using var first = new KernelHost(_plugins, _db, slow);
+        await using var second = new KernelHost(_plugins, _db, slow);
+        await Task.WhenAll(Task.Run(() => first.Services), Task.Run(() => second.Services)); // both start at once
+        for (var i = 0; i < 300 && Convert.ToInt64(await _db.ScalarAsync("SELECT COUNT(*) FROM sk_outbox WHERE \"DispatchedAtUtc\" IS NULL")) > 0; i++)
+            await Task.Delay(100);
+        Assert.Equal(0L, Convert.ToInt64(await _db.ScalarAsync("SELECT COUNT(*) FROM sk_outbox WHERE \"DispatchedAtUtc\" IS NULL")));
+
+        using var a = await first.SignedInClientAsync(KernelHost.TenantAdminEmail("acme"), KernelHost.TenantPassword);
+        using var b = await second.SignedInClientAsync(KernelHost.TenantAdminEmail("acme"), KernelHost.TenantPassword);
+        var received = (await a.GetFromJsonAsync<JsonArray>("/api/credit/received"))!.Concat((await b.GetFromJsonAsync<JsonArray>("/api/credit/received"))!)
+            .Select(e => e!["sequence"]!.GetValue<long>()).ToList();
+        Assert.Equal(count, received.Count);
+        Assert.Equal(count, received.Distinct().Count());
+    }
+}
