@@ -11,9 +11,12 @@ public abstract class TenantHostTest(params string[] plugins) : IAsyncLifetime
     protected KernelHost _host = null!;
     protected HttpClient _client = null!;
 
+    /// <summary>Host settings beyond the test defaults, if a test class needs any.</summary>
+    protected virtual IReadOnlyDictionary<string, string?>? Settings => null;
+
     public virtual async Task InitializeAsync()
     {
-        _host = new KernelHost(_plugins, _db);
+        _host = new KernelHost(_plugins, _db, Settings);
         _client = await _host.TenantClientAsync();
     }
 

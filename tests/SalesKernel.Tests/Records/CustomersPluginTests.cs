@@ -6,28 +6,11 @@ using SalesKernel.Tests.Infrastructure;
 namespace SalesKernel.Tests.Records;
 
 /// <summary>The Customers plugin: accounts with a lifecycle, contacts, follow-ups, and duplicates caught.</summary>
-public sealed class CustomersPluginTests : IAsyncLifetime
+public sealed class CustomersPluginTests() : TenantHostTest(PluginFolder.Customers)
 {
     private const string Customers = "/api/customers/customers";
     private const string Contacts = "/api/customers/contacts";
-    private readonly PluginFolder _plugins = new PluginFolder().Add(PluginFolder.Customers);
-    private readonly TestDatabase _db = TestDatabase.Create();
-    private KernelHost _host = null!;
-    private HttpClient _admin = null!;
-
-    public async Task InitializeAsync()
-    {
-        _host = new KernelHost(_plugins, _db);
-        _admin = await _host.TenantClientAsync("acme");
-    }
-
-    public async Task DisposeAsync()
-    {
-        _admin.Dispose();
-        await _host.DisposeAsync();
-        _plugins.Dispose();
-        _db.Dispose();
-    }
+    private HttpClient _admin => _client;
 
     [Fact]
     public async Task A_duplicate_customer_is_caught_with_the_candidates_unless_the_caller_forces_it()

@@ -9,29 +9,28 @@ namespace SalesKernel.Tests.Sales;
 /// The stories a sales team lives every day, told through the API with the core sales plugins:
 /// a team "Sales" (a manager and two reps) and a team "North" (one rep), in tenant "acme".
 /// </summary>
-public sealed class SalesStoryTests : IAsyncLifetime
+public sealed class SalesStoryTests() : TenantHostTest(PluginFolder.Sales)
 {
     private const string Leads = "/api/leads/leads";
     private const string Customers = "/api/customers/customers";
     private const string Opportunities = "/api/opportunities/opportunities";
     private const string Activities = "/api/activities/activities";
 
-    private readonly PluginFolder _plugins = PluginFolder.Sales.Aggregate(new PluginFolder(), (folder, plugin) => folder.Add(plugin));
-    private readonly TestDatabase _db = TestDatabase.Create();
-    private KernelHost _host = null!;
-    private HttpClient _admin = null!, _manager = null!, _rep = null!, _rep2 = null!, _northRep = null!;
+    private HttpClient _manager = null!, _rep = null!, _rep2 = null!, _northRep = null!;
     private string _repId = "", _rep2Id = "", _northRepId = "";
     private Guid _sales, _north;
+    private HttpClient _admin => _client;
 
-    public async Task InitializeAsync()
+    // the idle-lead job every second, so a story need not wait an hour
+    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
     {
-        _host = new KernelHost(_plugins, _db, new Dictionary<string, string?>
-        {
-            // the idle-lead job every second, so a story need not wait an hour
-            ["SalesKernel:Plugins:Settings:leads:IdleReturnCron"] = "* * * * * *",
-            ["SalesKernel:Jobs:PollSeconds"] = "1",
-        });
-        _admin = await _host.TenantClientAsync();
+        ["SalesKernel:Plugins:Settings:leads:IdleReturnCron"] = "* * * * * *",
+        ["SalesKernel:Jobs:PollSeconds"] = "1",
+    };
+
+    public override async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
         _sales = (await _admin.CreateAsync("/api/teams", new { name = "Sales" }))["id"]!.GetValue<Guid>();
         _north = (await _admin.CreateAsync("/api/teams", new { name = "North" }))["id"]!.GetValue<Guid>();
         _manager = await _host.AddUserAsync(_admin, "manager@acme.test", "sales-manager", _sales);
@@ -43,12 +42,10 @@ public sealed class SalesStoryTests : IAsyncLifetime
         _northRepId = await IdOfAsync(_northRep);
     }
 
-    public async Task DisposeAsync()
+    public override async Task DisposeAsync()
     {
-        foreach (var client in new[] { _admin, _manager, _rep, _rep2, _northRep }) client.Dispose();
-        await _host.DisposeAsync();
-        _plugins.Dispose();
-        _db.Dispose();
+        foreach (var client in new[] { _manager, _rep, _rep2, _northRep }) client.Dispose();
+        await base.DisposeAsync();
     }
 
     private static async Task<string> IdOfAsync(HttpClient client) => (await client.GetObjectAsync("/api/auth/me"))["id"]!.GetValue<string>();

@@ -6,28 +6,11 @@ using SalesKernel.Tests.Infrastructure;
 namespace SalesKernel.Tests.Workflow;
 
 /// <summary>Automation rules set by a tenant administrator at run time: trigger, condition, actions, runs, and the chain guard.</summary>
-public sealed class AutomationTests : IAsyncLifetime
+public sealed class AutomationTests() : TenantHostTest(PluginFolder.Customers, PluginFolder.Deals)
 {
     private const string Customers = "/api/customers/customers";
     private const string Deals = "/api/deals/deals";
-    private readonly PluginFolder _plugins = new PluginFolder().Add(PluginFolder.Customers).Add(PluginFolder.Deals);
-    private readonly TestDatabase _db = TestDatabase.Create();
-    private KernelHost _host = null!;
-    private HttpClient _admin = null!;
-
-    public async Task InitializeAsync()
-    {
-        _host = new KernelHost(_plugins, _db);
-        _admin = await _host.TenantClientAsync("acme");
-    }
-
-    public async Task DisposeAsync()
-    {
-        _admin.Dispose();
-        await _host.DisposeAsync();
-        _plugins.Dispose();
-        _db.Dispose();
-    }
+    private HttpClient _admin => _client;
 
     private async Task<Guid> RuleAsync(string entity, string trigger, string? condition, params object[] actions) =>
         (await _admin.CreateAsync("/api/automation-rules", new { name = $"{entity} {trigger}", entity, trigger, condition, actions }))["id"]!.GetValue<Guid>();
