@@ -15,33 +15,14 @@ namespace SalesKernel.Core.Automation;
 /// occurrence runs once when a host is up again.
 /// </summary>
 internal sealed class AutomationScheduler(IServiceScopeFactory scopes, TimeProvider clock, IConfiguration configuration, ILogger<AutomationScheduler> logger)
-    : BackgroundService
+    : PollingWorker(clock, configuration, logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var poll = TimeSpan.FromSeconds(Math.Max(1, configuration.GetValue("SalesKernel:Jobs:PollSeconds", 15)));
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await RunDueAsync(stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                logger.LogError(e, "Scheduled automation rules could not run; trying again shortly");
-            }
-            try { await Task.Delay(poll, clock, stoppingToken); } catch (OperationCanceledException) { return; }
-        }
-    }
+    protected override string FailureMessage => "Scheduled automation rules could not run";
 
-    private async Task RunDueAsync(CancellationToken ct)
+    public override async Task RunDueAsync(CancellationToken ct)
     {
         List<AutomationRule> due;
-        var now = clock.GetUtcNow().UtcDateTime;
+        var now = Clock.GetUtcNow().UtcDateTime;
         using (var scope = scopes.CreateScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<KernelDbContext>();

@@ -19,7 +19,7 @@ namespace SalesKernel.Core.Jobs;
 /// earliest missed time, and is then scheduled after now.
 /// </summary>
 internal sealed class JobScheduler(IServiceScopeFactory scopes, PluginCatalog catalog, TimeProvider clock, IConfiguration configuration,
-    ILogger<JobScheduler> logger) : BackgroundService
+    ILogger<JobScheduler> logger) : PollingWorker(clock, configuration, logger)
 {
     private readonly string _host = Truncate($"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}", 100);
 
@@ -28,29 +28,10 @@ internal sealed class JobScheduler(IServiceScopeFactory scopes, PluginCatalog ca
 
     private IEnumerable<JobDefinition> Jobs => catalog.Loaded.Where(p => p.Registration is not null).SelectMany(p => p.Registration!.Jobs);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var poll = TimeSpan.FromSeconds(Math.Max(1, configuration.GetValue("SalesKernel:Jobs:PollSeconds", 15)));
-        if (!Jobs.Any()) return;
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await RunDueAsync(stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                logger.LogError(e, "The job scheduler could not read the schedules; trying again shortly");
-            }
-            try { await Task.Delay(poll, clock, stoppingToken); } catch (OperationCanceledException) { return; }
-        }
-    }
+    protected override string FailureMessage => "The job scheduler could not read the schedules";
+    protected override bool HasWork => Jobs.Any();
 
-    public async Task RunDueAsync(CancellationToken ct)
+    public override async Task RunDueAsync(CancellationToken ct)
     {
         foreach (var job in Jobs)
         {
@@ -72,7 +53,7 @@ internal sealed class JobScheduler(IServiceScopeFactory scopes, PluginCatalog ca
     {
         using var scope = scopes.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<KernelDbContext>();
-        var now = clock.GetUtcNow().UtcDateTime;
+        var now = Clock.GetUtcNow().UtcDateTime;
         var schedule = await db.Set<JobSchedule>().AsNoTracking().FirstOrDefaultAsync(j => j.Job == job.FullName, ct);
         if (schedule is null || schedule.Cron != job.Cron)
         {
@@ -125,7 +106,7 @@ internal sealed class JobScheduler(IServiceScopeFactory scopes, PluginCatalog ca
         var db = scope.ServiceProvider.GetRequiredService<KernelDbContext>();
         var record = new JobRunRecord
         {
-            Job = job.FullName, TenantId = tenant ?? Guid.Empty, ScheduledAtUtc = scheduled, StartedAtUtc = clock.GetUtcNow().UtcDateTime,
+            Job = job.FullName, TenantId = tenant ?? Guid.Empty, ScheduledAtUtc = scheduled, StartedAtUtc = Clock.GetUtcNow().UtcDateTime,
             Status = "Running", Host = _host,
         };
         db.Add(record);
@@ -152,7 +133,7 @@ internal sealed class JobScheduler(IServiceScopeFactory scopes, PluginCatalog ca
             record.Error = text.Length > 2000 ? text[..2000] : text;
             logger.LogWarning("Job {Job} for tenant {Tenant} failed: {Error}", job.FullName, tenant, record.Error);
         }
-        record.FinishedAtUtc = clock.GetUtcNow().UtcDateTime;
+        record.FinishedAtUtc = Clock.GetUtcNow().UtcDateTime;
         db.ChangeTracker.Clear();
         db.Attach(record).State = EntityState.Modified;
         await db.SaveChangesAsync(CancellationToken.None);
@@ -162,7 +143,7 @@ internal sealed class JobScheduler(IServiceScopeFactory scopes, PluginCatalog ca
     {
         using var scope = scopes.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<KernelDbContext>();
-        var now = clock.GetUtcNow().UtcDateTime;
+        var now = Clock.GetUtcNow().UtcDateTime;
         var next = Schedule.Next(job.Cron, now) ?? DateTime.MaxValue;
         var schedule = await db.Set<JobSchedule>().FirstAsync(j => j.Job == job.FullName, CancellationToken.None);
         if (schedule.LeaseOwner != _host) return;
