@@ -18,8 +18,8 @@ public static class LeadApi
     public static IEndpointRouteBuilder MapLeadApi(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapGet("/pool", ListPool)
-            .WithName("ListLeadPool").WithSummary("Leads waiting in the pools the caller sees (the company's and their team's), oldest first; keyset paging with ?after=.")
-            .Produces<PoolPage>().ProducesValidationProblem().ProducesProblem(403);
+            .WithName("ListLeadPool").WithSummary("Leads waiting in the pools the caller sees (the company's and their team's), oldest first; keyset paging: pass nextCursor as ?cursor=.")
+            .Produces<CursorPage<PoolLead>>().ProducesValidationProblem().ProducesProblem(403);
         endpoints.MapPost("/leads/{id:guid}/claim", ClaimLead)
             .WithName("ClaimLead").WithSummary("Take a lead from the pool, within the tenant's cap of open leads per rep.")
             .ProducesProblem(403).ProducesProblem(404).ProducesProblem(409).ProducesProblem(422);
@@ -40,12 +40,15 @@ public static class LeadApi
         return endpoints;
     }
 
-    private static async Task<IResult> ListPool(IEntityStore store, IRecordAccess access, CancellationToken ct, int limit = 50, Guid? after = null, string? search = null)
+    private static async Task<IResult> ListPool(IEntityStore store, IRecordAccess access, CancellationToken ct, int limit = 50, string? cursor = null, string? search = null)
     {
         if (limit is < 1 or > MaxPageSize) return Results.ValidationProblem(new Dictionary<string, string[]> { ["limit"] = [$"must be between 1 and {MaxPageSize}"] });
+        var after = Guid.Empty;
+        if (cursor is not null && !PageCursor.TryDecode(cursor, out after))
+            return Results.ValidationProblem(new Dictionary<string, string[]> { [PageCursor.Parameter] = ["is not a cursor this list returned (pass its nextCursor)"] });
         var depth = await RequireClaimAsync(access, ct);
         var query = await LeadPool.VisibleToAsync(LeadPool.Waiting(store), access, depth, ct);
-        if (after is { } cursor) query = query.Where(l => l.Id.CompareTo(cursor) > 0);
+        if (cursor is not null) query = query.Where(l => l.Id.CompareTo(after) > 0);
         if (!string.IsNullOrWhiteSpace(search))
         {
             var term = search.Trim().ToLower();
@@ -55,7 +58,7 @@ public static class LeadApi
             .Select(l => new PoolLead(l.Id, l.Name, l.Company, l.Industry, l.Region, l.Source, l.Status, l.Score, l.EstimatedAmount,
                 l.ReturnedAtUtc, l.ReturnReason, EF.Property<string?>(l, SystemFields.TeamId)))
             .ToListAsync(ct);
-        return Results.Ok(new PoolPage(page.Take(limit).ToList(), page.Count > limit ? page[limit - 1].Id : null));
+        return Results.Ok(new CursorPage<PoolLead>(page.Take(limit).ToList(), page.Count > limit ? PageCursor.Encode(page[limit - 1].Id) : null));
     }
 
     private static async Task<IResult> ClaimLead(Guid id, IEntityStore store, IRecordAccess access, ICallerContext caller, TimeProvider clock, CancellationToken ct)
@@ -63,7 +66,7 @@ public static class LeadApi
         var depth = await RequireClaimAsync(access, ct);
         var lead = await (await LeadPool.VisibleToAsync(LeadPool.Waiting(store), access, depth, ct)).Where(l => l.Id == id)
             .Select(l => new { Version = EF.Property<long>(l, SystemFields.Version) }).FirstOrDefaultAsync(ct);
-        if (lead is null) return await NotInPoolAsync(store, id, ct);
+        if (lead is null) return await NotInPoolAsync(access, id, ct);
         // the caller may claim, not assign: the plugin checks its own rule, and the write goes as the system (audited as the caller)
         return await TakeFromPoolAsync(store, id, lead.Version, caller.UserId!, await access.TeamIdAsync(ct), claimedBySelf: true, clock, ct);
     }
@@ -128,7 +131,7 @@ public static class LeadApi
         if (depth == AccessDepth.None) throw new AccessDeniedException("You may not assign leads.");
         var lead = await (await LeadPool.VisibleToAsync(LeadPool.Waiting(store), access, depth, ct)).Where(l => l.Id == id)
             .Select(l => new { Version = EF.Property<long>(l, SystemFields.Version) }).FirstOrDefaultAsync(ct);
-        if (lead is null) return await NotInPoolAsync(store, id, ct);
+        if (lead is null) return await NotInPoolAsync(access, id, ct);
         if (string.IsNullOrWhiteSpace(request.OwnerId) || !await access.ReachesUserAsync(request.OwnerId, depth, ct))
             return Results.ValidationProblem(new Dictionary<string, string[]> { ["ownerId"] = ["must be an active user within your reach (your team and below)"] });
         if (request.TeamId is { } asked && await access.TeamsWithinAsync(depth, ct) is { } teams && !teams.Contains(asked))
@@ -226,10 +229,16 @@ public static class LeadApi
         return depth == AccessDepth.None ? throw new AccessDeniedException("You may not claim leads from the pool.") : depth;
     }
 
-    private static async Task<IResult> NotInPoolAsync(IEntityStore store, Guid id, CancellationToken ct) =>
-        await store.Query<Lead>().AnyAsync(l => l.Id == id, ct)
+    /// <summary>
+    /// A lead that is not in a pool the caller sees: 409 when the caller may read it (they hold it, or
+    /// it is closed), 404 otherwise — the same answer as for an id that does not exist, so that the
+    /// answer never tells that a record the caller may not read exists.
+    /// </summary>
+    private static async Task<IResult> NotInPoolAsync(IRecordAccess access, Guid id, CancellationToken ct) =>
+        await access.CanReadAsync("leads.leads", id, ct)
             ? Conflict("Not in the pool", "This lead is not waiting in a pool you see: someone holds it, or it is closed.")
-            : throw new RecordNotFoundException("leads.leads", id);
+            : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Record not found",
+                detail: $"No lead {id} is waiting in a pool you see: there is none, or a colleague claimed it a moment ago.");
 
     private static IResult Conflict(string title, string detail) => Results.Problem(title: title, detail: detail, statusCode: StatusCodes.Status409Conflict);
 
@@ -243,9 +252,6 @@ public static class LeadApi
 /// <summary>A lead as the pool shows it.</summary>
 public sealed record PoolLead(Guid Id, string Name, string? Company, string? Industry, string? Region, LeadSource Source, LeadStatus Status, int Score,
     decimal? EstimatedAmount, DateTime? ReturnedAtUtc, string? ReturnReason, string? PoolTeamId);
-
-/// <summary>A page of the pool; pass <c>next</c> as <c>?after=</c> for the following page.</summary>
-public sealed record PoolPage(IReadOnlyList<PoolLead> Items, Guid? Next);
 
 /// <summary>Who holds a lead after a claim or an assignment.</summary>
 public sealed record LeadView(Guid Id, string Name, string? Company, LeadStatus Status, string? OwnerId, string? TeamId, DateTime? ClaimedAtUtc, long Version);

@@ -23,8 +23,8 @@ public static class OpportunityApi
             .Produces<ForecastReport>().ProducesValidationProblem().ProducesProblem(403);
         endpoints.MapGet("/overdue-follow-ups", Overdue)
             .WithName("OverdueOpportunityFollowUps")
-            .WithSummary("Open opportunities whose next follow-up date has passed, the most overdue first (keyset paging with ?after=).")
-            .Produces<OverduePage>().ProducesValidationProblem().ProducesProblem(403);
+            .WithSummary("Open opportunities whose next follow-up date has passed, the most overdue first (keyset paging: pass nextCursor as ?cursor=).")
+            .Produces<CursorPage<OverdueItem>>().ProducesValidationProblem().ProducesProblem(403);
         return endpoints;
     }
 
@@ -78,7 +78,7 @@ public static class OpportunityApi
         return Results.Ok(new ForecastReport(start, end, period, by, lines, total));
     }
 
-    private static async Task<IResult> Overdue(IRecordAccess access, TimeProvider clock, CancellationToken ct, int limit = 50, string? after = null)
+    private static async Task<IResult> Overdue(IRecordAccess access, TimeProvider clock, CancellationToken ct, int limit = 50, string? cursor = null)
     {
         if (limit is < 1 or > MaxPageSize) return Results.ValidationProblem(new Dictionary<string, string[]> { ["limit"] = [$"must be between 1 and {MaxPageSize}"] });
         if (await access.DepthAsync<Opportunity>(Privileges.Read, ct) == AccessDepth.None)
@@ -87,10 +87,10 @@ public static class OpportunityApi
         var open = Stages.Open;
         var query = (await access.ScopeAsync<Opportunity>(cancellationToken: ct))
             .Where(o => open.Contains(o.Stage) && o.NextFollowUpAtUtc != null && o.NextFollowUpAtUtc < now);
-        if (after is not null)
+        if (cursor is not null)
         {
-            if (!Cursor.TryParse(after, out var at, out var id))
-                return Results.ValidationProblem(new Dictionary<string, string[]> { ["after"] = ["is not a cursor this endpoint returned"] });
+            if (!PageCursor.TryDecode(cursor, out DateTime at, out Guid id))
+                return Results.ValidationProblem(new Dictionary<string, string[]> { [PageCursor.Parameter] = ["is not a cursor this list returned (pass its nextCursor)"] });
             query = query.Where(o => o.NextFollowUpAtUtc > at || (o.NextFollowUpAtUtc == at && o.Id.CompareTo(id) > 0));
         }
         var page = await query.OrderBy(o => o.NextFollowUpAtUtc).ThenBy(o => o.Id).Take(limit + 1)
@@ -98,8 +98,8 @@ public static class OpportunityApi
                 EF.Property<string?>(o, SystemFields.OwnerId)))
             .ToListAsync(ct);
         var items = page.Take(limit).Select(i => i with { DaysOverdue = (int)(now - i.NextFollowUpAtUtc).TotalDays }).ToList();
-        var next = page.Count > limit ? Cursor.Format(items[^1].NextFollowUpAtUtc, items[^1].Id) : null;
-        return Results.Ok(new OverduePage(items, next));
+        var next = page.Count > limit ? PageCursor.Encode(items[^1].NextFollowUpAtUtc, items[^1].Id) : null;
+        return Results.Ok(new CursorPage<OverdueItem>(items, next));
     }
 
     private static DateOnly ParseDate(string? text, string name, DateOnly fallback, Dictionary<string, string[]> errors)
@@ -111,22 +111,6 @@ public static class OpportunityApi
     }
 
     private static decimal Money(double value) => Math.Round((decimal)value, 2);
-
-    private static class Cursor
-    {
-        public static string Format(DateTime at, Guid id) => $"{at.Ticks}_{id:N}";
-
-        public static bool TryParse(string text, out DateTime at, out Guid id)
-        {
-            at = default;
-            id = default;
-            var parts = text.Split('_');
-            if (parts.Length != 2 || !long.TryParse(parts[0], CultureInfo.InvariantCulture, out var ticks) || ticks < 0 || ticks > DateTime.MaxValue.Ticks
-                || !Guid.TryParseExact(parts[1], "N", out id)) return false;
-            at = new DateTime(ticks, DateTimeKind.Utc);
-            return true;
-        }
-    }
 }
 
 /// <summary>The forecast over a window of expected close dates.</summary>
@@ -144,5 +128,3 @@ public sealed record OverdueItem(Guid Id, string Name, Guid CustomerId, Opportun
     public int DaysOverdue { get; init; }
 }
 
-/// <summary>A page of overdue opportunities; <c>next</c> is the cursor for the following page.</summary>
-public sealed record OverduePage(IReadOnlyList<OverdueItem> Items, string? Next);

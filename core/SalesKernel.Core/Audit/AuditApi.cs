@@ -17,10 +17,10 @@ internal static class AuditApi
         app.MapGet("/api/audit", ListAsync).RequireAuthorization(Tenancy.TenantPluginApi.TenantAdminPolicy)
             .WithTags("Kernel").WithName("ListAudit")
             .WithSummary("Audit records, newest first; filter by entity, recordId, userId, from, to; page with limit and cursor.")
-            .ProducesProblem(400);
+            .Produces<Sdk.Entities.CursorPage<AuditRecord>>().ProducesProblem(400);
 
     private static async Task<IResult> ListAsync(KernelDbContext db, string? entity, Guid? recordId, string? userId,
-        string? from, string? to, int? limit, long? cursor, CancellationToken ct)
+        string? from, string? to, int? limit, string? cursor, CancellationToken ct)
     {
         var take = limit ?? 50;
         if (take is < 1 or > 500) throw new QueryException("limit must be between 1 and 500");
@@ -31,12 +31,17 @@ internal static class AuditApi
         if (!string.IsNullOrEmpty(userId)) query = query.Where(a => a.UserId == userId);
         if (Time(from, "from") is { } f) query = query.Where(a => a.AtUtc >= f);
         if (Time(to, "to") is { } t) query = query.Where(a => a.AtUtc < t);
-        if (cursor is { } c) query = query.Where(a => a.Id < c);
+        if (cursor is not null)
+        {
+            if (!Sdk.Entities.PageCursor.TryDecode(cursor, out long before))
+                throw new QueryException("cursor is not a cursor this list returned: pass its nextCursor");
+            query = query.Where(a => a.Id < before);
+        }
         var rows = await query.OrderByDescending(a => a.Id).Take(take + 1).ToListAsync(ct);
-        var next = rows.Count > take ? rows[take - 1].Id : (long?)null;
+        var next = rows.Count > take ? Sdk.Entities.PageCursor.Encode(rows[take - 1].Id) : null;
         var items = rows.Take(take).Select(a => new AuditRecord(a.Id, a.AtUtc, a.UserId, a.ClientIp, a.EntitySet, a.RecordId, a.Operation,
             JsonSerializer.Deserialize<JsonElement>(a.Changes))).ToList();
-        return Results.Ok(new AuditPage(items, next));
+        return Results.Ok(new Sdk.Entities.CursorPage<AuditRecord>(items, next));
     }
 
     private static DateTime? Time(string? text, string name)
@@ -49,5 +54,3 @@ internal static class AuditApi
 }
 
 public sealed record AuditRecord(long Id, DateTime AtUtc, string? UserId, string? ClientIp, string EntitySet, Guid RecordId, string Operation, JsonElement Changes);
-
-public sealed record AuditPage(IReadOnlyList<AuditRecord> Items, long? NextCursor);

@@ -31,11 +31,15 @@ internal static class AutomationApi
                 .ExecuteUpdateAsync(u => u.SetProperty(r => r.IsActive, false), ct) == 0
                 ? Results.Problem(statusCode: 404, title: "Rule not found", detail: $"There is no active rule with id {id}.")
                 : Results.NoContent()).WithName("DeleteAutomationRule");
-        group.MapGet("/{id:guid}/runs", async (Guid id, CallerContext caller, KernelDbContext db, CancellationToken ct) =>
-            TypedResults.Ok(await db.Set<AutomationRun>().AsNoTracking().Where(r => r.RuleId == id && r.TenantId == caller.TenantId)
-                .OrderByDescending(r => r.Id).Take(200)
-                .Select(r => new RunResponse(r.EventId, r.RecordId, r.AtUtc, r.Status, r.Error)).ToListAsync(ct)))
-            .WithName("ListAutomationRuns").WithSummary("The rule's runs, newest first, with failures and their errors.");
+        group.MapGet("/{id:guid}/runs", async (Guid id, CallerContext caller, KernelDbContext db, CancellationToken ct, int? limit = null, string? cursor = null) =>
+            {
+                var take = KernelPaging.Limit(limit);
+                var query = db.Set<AutomationRun>().AsNoTracking().Where(r => r.RuleId == id && r.TenantId == caller.TenantId);
+                if (KernelPaging.After(cursor, out long before)) query = query.Where(r => r.Id < before);
+                var rows = await query.OrderByDescending(r => r.Id).Take(take + 1).ToListAsync(ct);
+                return TypedResults.Ok(KernelPaging.Page(rows, take, r => r.Id, r => new RunResponse(r.EventId, r.RecordId, r.AtUtc, r.Status, r.Error)));
+            })
+            .WithName("ListAutomationRuns").WithSummary("The rule's runs, newest first, with failures and their errors; page with limit and cursor.");
     }
 
     private static async Task<IResult> CreateAsync(RuleRequest request, CallerContext caller, KernelDbContext db, EntitySetRegistry sets, CancellationToken ct)
@@ -69,11 +73,19 @@ internal static class AutomationApi
             var i = 0;
             foreach (var action in actions.EnumerateArray())
             {
-                var type = action.ValueKind == JsonValueKind.Object && action.TryGetProperty("type", out var t) ? t.GetString() : null;
+                // every value the runner reads later is checked now, with its type: a rule that is stored runs
+                var type = action.ValueKind == JsonValueKind.Object && action.TryGetProperty("type", out var t) ? Text(t) : null;
                 var needs = type switch { "set" or "create" => "fields", "assign" => "team", "transition" => "name", "webhook" => "webhook", _ => null };
                 if (type is null || !ActionTypes.Contains(type)) FieldValidation.Add(errors, $"actions[{i}].type", $"must be one of: {string.Join(", ", ActionTypes)}");
-                else if (!action.TryGetProperty(needs!, out _)) FieldValidation.Add(errors, $"actions[{i}].{needs}", "is required");
-                else if (type == "create" && (!action.TryGetProperty("entity", out var e) || sets.Find(e.GetString() ?? "") is null))
+                else if (!action.TryGetProperty(needs!, out var needed)) FieldValidation.Add(errors, $"actions[{i}].{needs}", "is required");
+                else if (needs == "fields" && needed.ValueKind != JsonValueKind.Object) FieldValidation.Add(errors, $"actions[{i}].fields", "must be an object of field values");
+                else if (needs is "team" or "webhook" && (Text(needed) is not { } guid || !Guid.TryParse(guid, out _)))
+                    FieldValidation.Add(errors, $"actions[{i}].{needs}", "must be an id (GUID)");
+                else if (type == "transition" && (Text(needed) is not { } transition || set?.Definition.StateMachine?.Transitions.Any(x => x.Name == transition) != true))
+                    FieldValidation.Add(errors, $"actions[{i}].name", "must name a transition of the entity set");
+                else if (type == "transition" && action.TryGetProperty("comment", out var comment) && comment.ValueKind != JsonValueKind.Null && Text(comment) is null)
+                    FieldValidation.Add(errors, $"actions[{i}].comment", "must be a string");
+                else if (type == "create" && (!action.TryGetProperty("entity", out var e) || sets.Find(Text(e) ?? "") is null))
                     FieldValidation.Add(errors, $"actions[{i}].entity", "must name an entity set");
                 else if (type == "assign" && set is { Definition.IsOwned: false }) FieldValidation.Add(errors, $"actions[{i}].type", "assign needs an owned entity set");
                 i++;
@@ -91,6 +103,10 @@ internal static class AutomationApi
         await db.SaveChangesAsync(ct);
         return TypedResults.Created($"/api/automation-rules/{rule.Id}", Describe(rule));
     }
+
+    /// <summary>A JSON string that is readable text without NUL; null for anything else.</summary>
+    private static string? Text(JsonElement value) =>
+        value.ValueKind == JsonValueKind.String && Records.FieldValueReader.IsReadableText(value) && value.GetString() is { } text && !text.Contains('\0') ? text : null;
 
     private static RuleResponse Describe(AutomationRule r) =>
         new(r.Id, r.Name, r.EntitySet, r.Trigger, r.Condition, JsonSerializer.Deserialize<JsonElement>(r.Actions));

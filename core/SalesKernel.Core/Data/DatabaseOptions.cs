@@ -23,6 +23,13 @@ public sealed class DatabaseOptions
     /// <summary>Seconds a SQLite command waits for a lock held by another writer before failing.</summary>
     public int SqliteBusyTimeoutSeconds { get; set; } = 30;
 
+    /// <summary>
+    /// Turns EF Core's query warnings that mean an unpredictable result — a row limit (Skip/Take,
+    /// First) without an order — into exceptions. The tests run with it on; off by default, so a
+    /// plugin's sloppy query logs a warning in production instead of failing the request.
+    /// </summary>
+    public bool StrictQueries { get; set; }
+
     public bool AllowsDestructiveChangesFor(string pluginId) =>
         AllowDestructiveChanges.Any(a => a == "*" || string.Equals(a, pluginId, StringComparison.OrdinalIgnoreCase));
 }

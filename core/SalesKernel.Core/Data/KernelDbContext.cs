@@ -67,6 +67,8 @@ public sealed class KernelDbContext(DbContextOptions<KernelDbContext> options, P
         modelBuilder.Entity<FieldRule>(FieldRule.Configure);
         modelBuilder.Entity<RecordShare>(RecordShare.Configure);
         modelBuilder.Entity<ApiKey>(ApiKey.Configure);
+        modelBuilder.Entity<RefreshToken>(RefreshToken.Configure);
+        modelBuilder.Entity<Hosting.DemoSeedRun>(Hosting.DemoSeedRun.Configure);
         modelBuilder.Entity<Workflow.TransitionRecord>(Workflow.TransitionRecord.Configure);
         modelBuilder.Entity<Jobs.JobSchedule>(Jobs.JobSchedule.Configure);
         modelBuilder.Entity<Jobs.JobRunRecord>(Jobs.JobRunRecord.Configure);

@@ -14,7 +14,12 @@ internal sealed class BadRequestExceptionHandler(IProblemDetailsService problems
     {
         if (exception is not BadHttpRequestException bad) return false;
         context.Response.StatusCode = bad.StatusCode;
-        var detail = bad.InnerException is { } inner ? $"{bad.Message} {inner.Message}" : bad.Message;
+        // the reason is said once: a message that quotes its inner exception already is not extended with it
+        var detail = bad.InnerException is { } inner && !bad.Message.Contains(inner.Message, StringComparison.Ordinal)
+            ? $"{bad.Message} {inner.Message}" : bad.Message;
+        // a converter's own message carries no position: say which property it was
+        if (bad.InnerException is System.Text.Json.JsonException { Path: { Length: > 0 } path } && !detail.Contains("Path:", StringComparison.Ordinal))
+            detail += $" Path: {path}.";
         return await problems.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = context,

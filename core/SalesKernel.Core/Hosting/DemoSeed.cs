@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -22,7 +21,14 @@ public sealed record DemoSeedOptions(string TenantCode, int Customers, int Seed,
 
 /// <summary>Who can sign in to the demo, and what was written.</summary>
 public sealed record DemoSeedResult(string TenantCode, bool TenantCreated, string Password, IReadOnlyList<DemoUser> Users, string AdminEmail,
-    IReadOnlyList<(string Plugin, TimeSpan Took)> Plugins);
+    IReadOnlyList<(string Plugin, TimeSpan Took)> Plugins)
+{
+    /// <summary>Whether this run went on with a run that had stopped part way.</summary>
+    public bool Resumed { get; init; }
+    /// <summary>The customers and seed the data was made with (a resumed run keeps the first run's).</summary>
+    public int Customers { get; init; }
+    public int Seed { get; init; }
+}
 
 /// <summary>
 /// The kernel's side of <c>seed-demo</c>: the tenant, its teams and sales users, then each enabled
@@ -47,18 +53,21 @@ public sealed class DemoSeed(IServiceProvider services)
         var catalog = services.GetRequiredService<PluginCatalog>();
         var passwords = services.GetRequiredService<Passwords>();
         var clock = services.GetRequiredService<TimeProvider>();
-        var now = clock.GetUtcNow().UtcDateTime;
-        var password = options.Password ?? Convert.ToBase64String(RandomNumberGenerator.GetBytes(15)).Replace('/', 'x').Replace('+', 'y');
+        var password = options.Password ?? Passwords.Generate(); // letters and digits, always
         if (Passwords.Weakness(password) is { } weakness) throw new ArgumentException($"--password {weakness}");
 
         var code = options.TenantCode.Trim().ToLowerInvariant();
         var domain = $"{code}.example";
         var adminEmail = $"admin@{domain}";
         var hash = passwords.Hash(password); // one hash for every demo user: hashing is deliberately slow
+
+        // the tenant and the record of this seed, together: a run stopped at any point after this is resumed
         var tenant = await db.Tenants.FirstOrDefaultAsync(t => t.Code == code, ct);
-        var created = tenant is null;
+        var run = tenant is null ? null : await db.Set<DemoSeedRun>().FirstOrDefaultAsync(r => r.TenantId == tenant.Id, ct);
+        var resumed = run is not null;
         if (tenant is null)
         {
+            var now = clock.GetUtcNow().UtcDateTime;
             tenant = new Tenant { Id = Guid.CreateVersion7(), Code = code, Name = $"{code} (demo)", CreatedAtUtc = now };
             db.Tenants.Add(tenant);
             db.Users.Add(NewUser(tenant.Id, adminEmail, "Demo administrator", hash, null, now, admin: true));
@@ -66,32 +75,36 @@ public sealed class DemoSeed(IServiceProvider services)
                 db.TenantPlugins.Add(new TenantPlugin { TenantId = tenant.Id, PluginId = plugin.Id, Enabled = true, ChangedAtUtc = now });
             foreach (var role in StandardRoles.All)
                 db.Roles.Add(new Role { Id = Guid.CreateVersion7(), TenantId = tenant.Id, Code = role, Name = AccessApi.StandardName(role), IsStandard = true });
-            await db.SaveChangesAsync(ct);
         }
         var tenantId = tenant.Id;
-        if (await db.Users.AnyAsync(u => u.TenantId == tenantId && u.Email.EndsWith("@" + domain) && u.Email != adminEmail, ct))
-            throw new InvalidOperationException($"Tenant {code} has demo users already: seed another tenant, or start from a fresh database.");
-
-        // teams and users, in one transaction
-        var roles = await db.Roles.Where(r => r.TenantId == tenantId && r.IsStandard).ToDictionaryAsync(r => r.Code, r => r.Id, ct);
-        var users = new List<DemoUser>();
-        var teams = new Dictionary<string, Guid>();
-        foreach (var (name, parent, manager, reps) in Organisation)
+        if (run is null)
         {
-            var team = new Team { Id = Guid.CreateVersion7(), TenantId = tenantId, Name = name, ParentId = parent is null ? null : teams[parent] };
-            teams[name] = team.Id;
-            db.Teams.Add(team);
-            foreach (var (person, role) in reps.Select(r => (r, StandardRoles.SalesRep)).Prepend((manager, StandardRoles.SalesManager)))
+            if (await db.Users.AnyAsync(u => u.TenantId == tenantId && u.Email.EndsWith("@" + domain) && u.Email != adminEmail, ct))
+                throw new InvalidOperationException($"Tenant {code} has demo users already: seed another tenant, or start from a fresh database.");
+            run = new DemoSeedRun
             {
-                var email = $"{person.ToLowerInvariant().Replace(' ', '.')}@{domain}";
-                var user = NewUser(tenantId, email, person, hash, team.Id, now, admin: false);
-                db.Users.Add(user);
-                db.UserRoles.Add(new UserRole { UserId = user.Id, RoleId = roles[role] });
-                if (role == StandardRoles.SalesManager) team.ManagerUserId = user.Id;
-                users.Add(new DemoUser(user.Id.ToString(), person, email, team.Id, role));
-            }
+                TenantId = tenantId, CreatedTenant = db.Entry(tenant).State == EntityState.Added, Customers = options.Customers, Seed = options.Seed,
+                StartedAtUtc = clock.GetUtcNow().UtcDateTime,
+            };
+            db.Add(run);
+            await db.SaveChangesAsync(ct);
         }
-        await db.SaveChangesAsync(ct);
+        var enabled = await services.GetRequiredService<TenantModules>().EnabledAsync(tenantId, ct);
+        var seeders = catalog.Loaded.Where(p => p.Registration?.DemoSeeder is not null && enabled.Contains(p.Id)).ToList();
+        var pending = seeders.Where(p => !run.Completed.Contains(p.Id)).ToList();
+        if (resumed && pending.Count == 0)
+            throw new InvalidOperationException($"Tenant {code} is seeded already ({run.Customers:N0} customers): seed another tenant, or start from a fresh database.");
+        // a resumed run goes on with the first run's size, seed and "now", so the data is what one run would have made
+        var effective = options with { Customers = run.Customers, Seed = run.Seed };
+
+        var users = await OrganisationAsync(db, tenantId, domain, hash, run.StartedAtUtc, ct);
+        if (resumed)
+        {
+            // the first run's password was shown only by it: the demo users get this run's
+            var emails = users.Select(u => u.Email).Append(run.CreatedTenant ? adminEmail : "").ToList();
+            await db.Users.Where(u => u.TenantId == tenantId && emails.Contains(u.Email))
+                .ExecuteUpdateAsync(u => u.SetProperty(x => x.PasswordHash, hash).SetProperty(x => x.FailedSignIns, 0).SetProperty(x => x.LockedUntilUtc, (DateTime?)null), ct);
+        }
 
         // each enabled plugin's demo data, dependencies first, on one open connection; on SQLite with a
         // page cache big enough for the indexes of a million rows (inserts land all over each index)
@@ -99,20 +112,104 @@ public sealed class DemoSeed(IServiceProvider services)
         if (db.Database.IsSqlite()) await db.Database.ExecuteSqlRawAsync("PRAGMA cache_size = -262144;", ct);
         var caller = services.GetRequiredService<CallerContext>();
         caller.ActAs(tenantId, Author);
-        var enabled = await services.GetRequiredService<TenantModules>().EnabledAsync(tenantId, ct);
-        var data = new DemoData(db, services.GetRequiredService<EntitySetRegistry>(), tenantId, options, now, users, progress);
+        // what a stopped run wrote of the plugins it did not finish goes first, so they start clean
+        if (resumed) await RemovePartialAsync(db, services.GetRequiredService<EntitySetRegistry>(), tenantId, pending, ct);
+        var data = new DemoData(db, services.GetRequiredService<EntitySetRegistry>(), tenantId, effective, run.StartedAtUtc, users, progress);
         var took = new List<(string, TimeSpan)>();
-        foreach (var plugin in catalog.Loaded.Where(p => p.Registration?.DemoSeeder is not null && enabled.Contains(p.Id)))
+        foreach (var plugin in pending)
         {
             var started = System.Diagnostics.Stopwatch.StartNew();
             var seeder = (IDemoDataSeeder)services.GetRequiredService(plugin.Registration!.DemoSeeder!);
             await seeder.SeedAsync(data, ct);
+            var completed = string.Join(',', run.Completed.Append(plugin.Id));
+            await db.Set<DemoSeedRun>().Where(r => r.TenantId == tenantId).ExecuteUpdateAsync(u => u.SetProperty(r => r.CompletedPlugins, completed), ct);
+            run.CompletedPlugins = completed;
             took.Add((plugin.Id, started.Elapsed));
         }
+        var finished = clock.GetUtcNow().UtcDateTime;
+        await db.Set<DemoSeedRun>().Where(r => r.TenantId == tenantId).ExecuteUpdateAsync(u => u.SetProperty(r => r.CompletedAtUtc, finished), ct);
         if (db.Database.IsSqlite()) await db.Database.ExecuteSqlRawAsync("PRAGMA cache_size = -2000;", ct);
         await db.Database.CloseConnectionAsync();
-        return new DemoSeedResult(code, created, password, users, adminEmail, took);
+        return new DemoSeedResult(code, run.CreatedTenant, password, users, adminEmail, took)
+        {
+            Resumed = resumed, Customers = run.Customers, Seed = run.Seed,
+        };
     }
+
+    /// <summary>The demo's teams, managers and reps: created in one transaction, or read back when a stopped run made them.</summary>
+    private static async Task<List<DemoUser>> OrganisationAsync(KernelDbContext db, Guid tenantId, string domain, string hash, DateTime now, CancellationToken ct)
+    {
+        var roles = await db.Roles.Where(r => r.TenantId == tenantId && r.IsStandard).ToDictionaryAsync(r => r.Code, r => r.Id, ct);
+        var existing = await db.Users.AsNoTracking().Where(u => u.TenantId == tenantId && u.Email.EndsWith("@" + domain))
+            .ToDictionaryAsync(u => u.Email, ct);
+        var users = new List<DemoUser>();
+        var teams = new Dictionary<string, Guid>();
+        var creating = !existing.Values.Any(u => u.TeamId is not null);
+        foreach (var (name, parent, manager, reps) in Organisation)
+        {
+            Guid teamId;
+            Team? team = null;
+            if (creating)
+            {
+                team = new Team { Id = Guid.CreateVersion7(), TenantId = tenantId, Name = name, ParentId = parent is null ? null : teams[parent] };
+                db.Teams.Add(team);
+                teamId = team.Id;
+            }
+            else teamId = Existing(existing, Email(manager, domain)).TeamId
+                ?? throw new InvalidOperationException($"The demo manager {Email(manager, domain)} has no team any more: the earlier seed cannot be finished; seed another tenant.");
+            teams[name] = teamId;
+            foreach (var (person, role) in reps.Select(r => (r, StandardRoles.SalesRep)).Prepend((manager, StandardRoles.SalesManager)))
+            {
+                var email = Email(person, domain);
+                Guid userId;
+                if (creating)
+                {
+                    var user = NewUser(tenantId, email, person, hash, teamId, now, admin: false);
+                    db.Users.Add(user);
+                    db.UserRoles.Add(new UserRole { UserId = user.Id, RoleId = roles[role] });
+                    if (role == StandardRoles.SalesManager) team!.ManagerUserId = user.Id;
+                    userId = user.Id;
+                }
+                else userId = Existing(existing, email).Id;
+                users.Add(new DemoUser(userId.ToString(), person, email, teamId, role));
+            }
+        }
+        if (creating) await db.SaveChangesAsync(ct);
+        return users;
+    }
+
+    private static UserAccount Existing(Dictionary<string, UserAccount> users, string email) =>
+        users.TryGetValue(email, out var user) ? user
+            : throw new InvalidOperationException($"The demo user {email} is gone since the seed began: the earlier seed cannot be finished; seed another tenant.");
+
+    private static string Email(string person, string domain) => $"{person.ToLowerInvariant().Replace(' ', '.')}@{domain}";
+
+    /// <summary>
+    /// Deletes the demo records (written by this command) of the given plugins' entity sets in the
+    /// tenant, in one transaction, records that refer to others first.
+    /// </summary>
+    private static async Task RemovePartialAsync(KernelDbContext db, EntitySetRegistry sets, Guid tenantId, IReadOnlyList<PluginDescriptor> plugins, CancellationToken ct)
+    {
+        var ids = plugins.Select(p => p.Id).ToHashSet();
+        var remaining = sets.Sets.Where(s => ids.Contains(s.Plugin.Id)).ToList();
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        while (remaining.Count > 0)
+        {
+            // a set nothing left refers to goes next
+            var next = remaining.FirstOrDefault(s => !remaining.Any(other => other != s
+                && db.Model.FindEntityType(other.ClrType)!.GetForeignKeys().Any(fk => fk.PrincipalEntityType.ClrType == s.ClrType)))
+                ?? remaining[0]; // a cycle: the database's cascades decide
+            await (Task<int>)typeof(DemoSeed).GetMethod(nameof(DeleteSeededAsync), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!
+                .MakeGenericMethod(next.ClrType).Invoke(null, [db, tenantId, ct])!;
+            remaining.Remove(next);
+        }
+        await transaction.CommitAsync(ct);
+    }
+
+    private static Task<int> DeleteSeededAsync<TEntity>(KernelDbContext db, Guid tenantId, CancellationToken ct) where TEntity : class =>
+        db.Set<TEntity>().IgnoreQueryFilters()
+            .Where(e => EF.Property<Guid>(e, EntitySetModel.TenantColumn) == tenantId && EF.Property<string?>(e, SystemFields.CreatedBy) == Author)
+            .ExecuteDeleteAsync(ct);
 
     private static UserAccount NewUser(Guid tenant, string email, string name, string hash, Guid? team, DateTime now, bool admin) => new()
     {

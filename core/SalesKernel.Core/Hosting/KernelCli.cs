@@ -84,7 +84,9 @@ public static class KernelCli
                           tenants disable <tenant> <plugin>
                           seed-demo <tenant> [--customers=N] [--seed=N] [--password=P]
                                                                          fill a tenant (created when missing) with demo users,
-                                                                         teams and data of every enabled plugin
+                                                                         teams and data of every enabled plugin; run it
+                                                                         again after a stop to finish, or after enabling
+                                                                         a plugin to add its demo data
                         """);
                     return words is ["help", ..] ? 0 : 1;
             }
@@ -122,7 +124,7 @@ public static class KernelCli
         }
         catch (OperationCanceledException)
         {
-            throw new CliException("Interrupted: the batches written so far stay in the tenant (seed another tenant for a complete demo).");
+            throw new CliException($"Interrupted. Run the same command again to finish the demo: it goes on where this one stopped.");
         }
         catch (Exception e) when (e is InvalidOperationException or ArgumentException)
         {
@@ -132,6 +134,8 @@ public static class KernelCli
         {
             Console.CancelKeyPress -= onCancel;
         }
+        if (result.Resumed)
+            console.MarkupLineInterpolated($"Went on with the earlier seed of {code}: the plugins it had not finished ({result.Customers:N0} customers, seed {result.Seed}, as it began).");
         console.MarkupLineInterpolated($"Done in {started.Elapsed:mm\\:ss}: {string.Join(", ", result.Plugins.Select(p => $"{p.Plugin} {p.Took.TotalSeconds:N1} s"))}.");
         var table = new Table().AddColumns("Sign in as", "Role", "Email");
         table.AddRow("Administrator", StandardRoles.TenantAdmin, result.AdminEmail + (result.TenantCreated ? "" : " (existing tenant: its own password)"));

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -87,7 +88,11 @@ public static class SalesKernelHostingExtensions
             .ConfigurePrimaryHttpMessageHandler(() => Webhooks.WebhookSender.Handler(allowPrivateWebhooks));
         builder.Services.AddHostedService<Webhooks.WebhookSender>();
 
-        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+        builder.Services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter());
+            o.SerializerOptions.Converters.Add(new RequestTextConverter());
+        });
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<KernelExceptionHandler>();
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
@@ -116,11 +121,11 @@ public static class SalesKernelHostingExtensions
 
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.UseSecurityHeaders();
         app.UseAuthentication();
         app.UseTokenRevocation();
         app.UseTenantIpAllowList();
         app.UseRateLimiter();
+        app.UseNotFoundForUnknownRoutes();
         app.UseAuthorization();
 
         // endpoints first compile on a scratch route table, so a broken plugin fails alone
@@ -216,6 +221,8 @@ public static class SalesKernelHostingExtensions
         services.AddSingleton<IpAllowList>();
         services.AddSingleton<PermissionCatalog>();
         services.AddScoped<CallerAccess>();
+        services.AddScoped<RefreshTokens>();
+        services.AddTransient<Microsoft.AspNetCore.Hosting.IStartupFilter, SecurityMiddleware.SecurityHeaders>();
 
         // tokens are protected with the Data Protection key ring: kept in the data folder so they survive a restart
         services.AddDataProtection().SetApplicationName("SalesKernel")
@@ -267,6 +274,9 @@ public static class SalesKernelHostingExtensions
                 break;
         }
         options.ReplaceService<IModelCacheKeyFactory, PluginModelCacheKeyFactory>();
+        if (database.StrictQueries)
+            options.ConfigureWarnings(w => w.Throw(CoreEventId.RowLimitingOperationWithoutOrderByWarning, CoreEventId.FirstWithoutOrderByAndFilterWarning,
+                CoreEventId.DistinctAfterOrderByWithoutRowLimitingOperatorWarning));
     }
 
     private static void PrepareDatabase(KernelDbContext db)

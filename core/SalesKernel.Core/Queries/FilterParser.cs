@@ -30,6 +30,7 @@ public sealed class FilterParser
     public static FilterNode Parse(string text)
     {
         if (text.Length > MaxLength) throw new QueryException($"filter is longer than {MaxLength} characters");
+        if (text.Contains('\0')) throw new QueryException("filter must not contain the NUL character");
         var parser = new FilterParser(Tokenize(text));
         var node = parser.ParseOr();
         if (parser.Peek().Kind != TokenKind.End)

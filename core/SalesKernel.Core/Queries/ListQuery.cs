@@ -97,6 +97,7 @@ public sealed class ListQuery
         var searchable = fields.Where(f => f.IsSearchable && f.Type == FieldType.Text).ToList();
         if (searchable.Count == 0) throw new QueryException("search: this entity set has no searchable fields");
         if (term.Length > 200) throw new QueryException("search: the term is longer than 200 characters");
+        if (term.Contains('\0')) throw new QueryException("search: the term must not contain the NUL character");
         var literal = new FilterLiteral(FilterLiteralKind.String, term);
         var body = searchable
             .Select(f => FilterTranslator.Translate(new ConditionNode(f.Name, FilterOperator.Contains, [literal], 0), record, n => searchable.First(s => s.Name == n), _ => true))
@@ -223,11 +224,15 @@ public sealed class ListQuery
         {
             var base64 = cursor.Replace('-', '+').Replace('_', '/');
             base64 += new string('=', (4 - base64.Length % 4) % 4);
-            var elements = JsonSerializer.Deserialize<JsonElement[]>(Convert.FromBase64String(base64))!;
-            if (elements.Length != sort.Count) throw new FormatException();
+            // the cursor came from a client: anything but an array of one value per sort key is refused
+            var elements = JsonSerializer.Deserialize<JsonElement[]?>(Convert.FromBase64String(base64));
+            // keyset paging only sorts on fields that cannot be empty, so no value of a real cursor is null
+            if (elements is null || elements.Length != sort.Count || elements.Any(e => e.ValueKind == JsonValueKind.Null)
+                || elements.Any(e => e.ValueKind == JsonValueKind.String && (!Records.FieldValueReader.IsReadableText(e) || e.GetString()!.Contains('\0'))))
+                throw new FormatException();
             return sort.Select((s, i) => JsonSerializer.Deserialize(elements[i], s.Field.ValueType, RecordPipeline.ValueJson)).ToList();
         }
-        catch (Exception e) when (e is FormatException or JsonException or NotSupportedException)
+        catch (Exception e) when (e is FormatException or JsonException or NotSupportedException or InvalidOperationException or ArgumentException)
         {
             throw new QueryException("cursor is not valid for this query: pass the nextCursor of the previous page with the same sort");
         }

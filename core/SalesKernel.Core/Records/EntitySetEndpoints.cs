@@ -31,9 +31,9 @@ internal static class EntitySetEndpoints
                 .Produces(200, contentType: "text/csv").ProducesProblem(400).ProducesProblem(403);
         if (enabled.HasFlag(StandardEndpoints.Get))
             group.MapGet(route + "/{id:guid}", async (Guid id, HttpContext http, RecordPipeline pipeline, CancellationToken ct) =>
-                    await ReadAsync(set, id, http, pipeline, ct) ?? throw new RecordNotFoundException(set.FullName, id))
-                .WithName($"{name}.get").WithSummary($"One record of {display}, with its version as ETag.")
-                .Produces<Dictionary<string, object?>>().ProducesProblem(404);
+                    await ReadAsync(set, id, http, pipeline, ct, conditional: true) ?? throw new RecordNotFoundException(set.FullName, id))
+                .WithName($"{name}.get").WithSummary($"One record of {display}, with its version as ETag; If-None-Match with the current ETag answers 304.")
+                .Produces<Dictionary<string, object?>>().Produces(304).ProducesProblem(404);
         if (enabled.HasFlag(StandardEndpoints.Create))
             group.MapPost(route, (HttpContext http, RecordPipeline pipeline, CancellationToken ct) => CreateAsync(set, http, pipeline, ct))
                 .WithName($"{name}.create").WithSummary($"Create a record of {display}.")
@@ -182,7 +182,8 @@ internal static class EntitySetEndpoints
         return text.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? $"\"{text.Replace("\"", "\"\"")}\"" : text;
     }
 
-    private static async Task<IResult?> ReadAsync(EntitySetDescriptor set, Guid id, HttpContext http, RecordPipeline pipeline, CancellationToken ct, int status = 200)
+    private static async Task<IResult?> ReadAsync(EntitySetDescriptor set, Guid id, HttpContext http, RecordPipeline pipeline, CancellationToken ct,
+        int status = 200, bool conditional = false)
     {
         await pipeline.PrepareAsync(ct);
         var depth = pipeline.Access.Depth(set, Privileges.Read);
@@ -191,8 +192,20 @@ internal static class EntitySetEndpoints
             .RunAsync(Source(pipeline.Db, set), set.ClrType, pipeline.VisibleFieldsOf(set), null, ct);
         if (page.Items.Count == 0) return null;
         var record = page.Items[0];
-        http.Response.Headers.ETag = RecordVersion.ToETag((long)record["version"]!);
+        var etag = RecordVersion.ToETag((long)record["version"]!);
+        http.Response.Headers.ETag = etag;
+        if (conditional && NoneMatch(http.Request, etag)) return Results.StatusCode(StatusCodes.Status304NotModified);
         return status == 201 ? Results.Created($"{set.Route}/{id}", record) : Results.Ok(record);
+    }
+
+    /// <summary>True when If-None-Match names the record's current ETag (weakly compared, RFC 9110 §13.1.2) or is <c>*</c>.</summary>
+    private static bool NoneMatch(HttpRequest request, string etag)
+    {
+        var header = request.Headers.IfNoneMatch.ToString();
+        if (header.Length == 0) return false;
+        static string Opaque(string tag) => tag.StartsWith("W/", StringComparison.Ordinal) ? tag[2..] : tag;
+        return header.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            .Any(tag => tag == "*" || Opaque(tag) == Opaque(etag));
     }
 
     private static async Task<IResult> CreateAsync(EntitySetDescriptor set, HttpContext http, RecordPipeline pipeline, CancellationToken ct)

@@ -14,11 +14,16 @@ internal static class FieldValueReader
         if (json.ValueKind == JsonValueKind.Null)
             return !field.ClrType.IsValueType || Nullable.GetUnderlyingType(field.ClrType) is not null || Fail("cannot be empty", out error);
         var t = field.ValueType;
+        // a lone surrogate (\ud800) or invalid UTF-8 inside a string cannot become .NET text
+        if (!IsReadableText(json)) return Fail(NotText, out error);
         switch (field.Type)
         {
             case FieldType.Text:
                 if (json.ValueKind != JsonValueKind.String) return Fail("must be a string", out error);
-                value = json.GetString();
+                var text = json.GetString()!;
+                // PostgreSQL cannot store it in text or JSON, and no user means it
+                if (text.Contains('\0')) return Fail(HasNul, out error);
+                value = text;
                 return true;
             case FieldType.Integer:
                 if (json.ValueKind != JsonValueKind.Number || !json.TryGetInt64(out var l)) return Fail("must be a whole number", out error);
@@ -63,6 +68,26 @@ internal static class FieldValueReader
                 return true;
             default:
                 return Fail("cannot be written", out error);
+        }
+    }
+
+    public const string NotText = "is not valid text (a lone surrogate or invalid UTF-8)";
+    public const string HasNul = "must not contain the NUL character (\\u0000)";
+
+    /// <summary>False for a JSON string (or a list holding one) that cannot be decoded to .NET text.</summary>
+    public static bool IsReadableText(JsonElement json)
+    {
+        switch (json.ValueKind)
+        {
+            case JsonValueKind.String:
+                try { _ = json.GetString(); return true; }
+                catch (InvalidOperationException) { return false; }
+            case JsonValueKind.Array:
+                foreach (var item in json.EnumerateArray())
+                    if (!IsReadableText(item)) return false;
+                return true;
+            default:
+                return true;
         }
     }
 

@@ -518,9 +518,20 @@ public sealed class RecordPipeline(
             ? fields
             : fields.Where(f => !Equal(beforeValues.GetValueOrDefault(f.Name), RecordValues.Get(entry, f)));
         FieldValidation.Check(entry, toCheck, errors);
+        var invalid = errors.Count > 0;
         foreach (var registration in set.Validators.Where(v => _enabled.Contains(v.PluginId)))
         {
-            var result = await change.ValidateAsync(services.GetRequiredService(registration.ValidatorType), cancellationToken);
+            FluentValidation.Results.ValidationResult result;
+            try
+            {
+                result = await change.ValidateAsync(services.GetRequiredService(registration.ValidatorType), cancellationToken);
+            }
+            catch (Exception e) when (invalid && e is not OperationCanceledException)
+            {
+                // a validator may take the kernel's checks for granted (a required text is there): on a record
+                // that failed them, its failure is not a fault, and the kernel's errors are the answer
+                continue;
+            }
             foreach (var failure in result.Errors)
                 FieldValidation.Add(errors, JsonNames.CamelCase(failure.PropertyName), failure.ErrorMessage);
         }

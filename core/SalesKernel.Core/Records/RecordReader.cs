@@ -19,8 +19,15 @@ internal static class RecordReader
         }
         foreach (var property in json.EnumerateObject())
         {
-            var key = prefix + property.Name;
-            var field = fields.FirstOrDefault(f => f.Name == property.Name);
+            string name;
+            try { name = property.Name; }
+            catch (InvalidOperationException)
+            {
+                FieldValidation.Add(errors, prefix.Length == 0 ? "$" : prefix.TrimEnd('.'), "has a field name that is not valid text (a lone surrogate or invalid UTF-8)");
+                continue;
+            }
+            var key = prefix + name;
+            var field = fields.FirstOrDefault(f => f.Name == name);
             if (field is null) { FieldValidation.Add(errors, key, "is not a field of this entity set"); continue; }
             var writable = !field.IsReadOnly && field.Source != FieldSource.System && (field.Name != "id" || isCreate);
             if (!writable) { FieldValidation.Add(errors, key, field.Name == "id" ? "cannot be changed" : "is read-only"); continue; }

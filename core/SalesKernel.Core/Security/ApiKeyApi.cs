@@ -29,9 +29,12 @@ internal static class ApiKeyApi
                 : Results.NoContent()).WithName("RevokeApiKey").WithSummary("Revoke a key: it stops working at once.");
     }
 
-    private static async Task<IResult> CreateAsync(NewApiKeyRequest request, CallerContext caller, ClaimsPrincipal user, KernelDbContext db,
+    private static async Task<IResult> CreateAsync(NewApiKeyRequest request, HttpContext http, CallerContext caller, ClaimsPrincipal user, KernelDbContext db,
         TimeProvider clock, CancellationToken ct)
     {
+        // a key does not make keys: revoking a leaked key must not leave keys it made behind
+        if (caller.ApiKeyRoleId is not null)
+            throw new Sdk.AccessDeniedException("API keys are created by a signed-in administrator, not by another API key.");
         var tenant = caller.TenantId!.Value;
         await AccessApi.EnsureStandardRolesAsync(db, tenant, ct);
         var role = await db.Roles.FirstOrDefaultAsync(r => r.TenantId == tenant && r.Code == request.Role, ct);
@@ -47,6 +50,7 @@ internal static class ApiKeyApi
         };
         db.Add(apiKey);
         await db.SaveChangesAsync(ct);
+        http.Response.Headers.CacheControl = "no-store"; // the key is in this answer only: no cache keeps it
         return TypedResults.Created($"/api/api-keys/{apiKey.Id}", new NewApiKeyResponse(apiKey.Id, apiKey.Name, role.Code, key));
     }
 }

@@ -7,6 +7,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SalesKernel.Core.Data;
+using SalesKernel.Sdk.Entities;
 
 namespace SalesKernel.Core.Security;
 
@@ -30,6 +31,9 @@ internal sealed class ApiKeyAuthentication(IOptionsMonitor<AuthenticationSchemeO
         if (KeyOf(Request) is not { } text) return AuthenticateResult.NoResult();
         if (!ApiKey.TryParse(text, out var prefix, out var secret)) return AuthenticateResult.Fail("The API key is malformed.");
         var key = await db.Set<ApiKey>().FirstOrDefaultAsync(k => k.Prefix == prefix, Context.RequestAborted);
+        // a key bound to the standard administrator role acts as a tenant administrator: it acts with exactly its role
+        var isAdminRole = key is not null && await db.Roles.AnyAsync(r => r.Id == key.RoleId && r.TenantId == key.TenantId && r.IsStandard
+            && r.Code == StandardRoles.TenantAdmin, Context.RequestAborted);
         if (key is null || key.RevokedAtUtc is not null
             || !CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(key.SecretHash), Encoding.ASCII.GetBytes(ApiKey.Hash(secret)))
             || !await db.Tenants.AnyAsync(t => t.Id == key.TenantId && t.IsActive, Context.RequestAborted))
@@ -48,6 +52,7 @@ internal sealed class ApiKeyAuthentication(IOptionsMonitor<AuthenticationSchemeO
             new Claim(CallerContext.TenantClaim, key.TenantId.ToString()),
             new Claim(RoleClaim, key.RoleId.ToString()),
         ], SchemeName);
+        if (isAdminRole) identity.AddClaim(new Claim(AuthApi.TenantAdminClaim, "true"));
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
 }

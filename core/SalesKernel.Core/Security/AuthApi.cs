@@ -4,9 +4,11 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SalesKernel.Core.Data;
 using SalesKernel.Core.Records;
+using SalesKernel.Core.Tenancy;
 using SalesKernel.Sdk.Entities;
 
 namespace SalesKernel.Core.Security;
@@ -26,10 +28,13 @@ internal static class AuthApi
         var auth = app.MapGroup("/api/auth").WithTags("Authentication");
         auth.MapPost("/login", LoginAsync).AllowAnonymous().RequireRateLimiting(LoginRateLimit)
             .WithName("SignIn").WithSummary("Exchange email and password for an access token and a refresh token.")
-            .Produces<AccessTokenResponse>().ProducesProblem(401).ProducesProblem(429);
+            .Produces<AccessTokenResponse>().ProducesProblem(401).ProducesProblem(403).ProducesProblem(429);
         auth.MapPost("/refresh", RefreshAsync).AllowAnonymous().RequireRateLimiting(LoginRateLimit)
-            .WithName("RefreshToken").WithSummary("Exchange a refresh token for a new access token.")
-            .Produces<AccessTokenResponse>().ProducesProblem(401);
+            .WithName("RefreshToken").WithSummary("Exchange a refresh token for a new access token and a new refresh token; the one presented is used up.")
+            .Produces<AccessTokenResponse>().ProducesProblem(401).ProducesProblem(403);
+        auth.MapPost("/logout", SignOutAsync).AllowAnonymous().RequireRateLimiting(LoginRateLimit)
+            .WithName("SignOut").WithSummary("End the sign-in a refresh token belongs to: it and every token refreshed from it stop working.")
+            .Produces(204);
         auth.MapGet("/me", (ClaimsPrincipal user) => TypedResults.Ok(new CurrentUser(
                 user.FindFirstValue(ClaimTypes.NameIdentifier)!, user.FindFirstValue(ClaimTypes.Name),
                 user.FindFirstValue(CallerContext.TenantClaim), user.HasClaim(CallerContext.PlatformClaim, "true"), user.HasClaim(TenantAdminClaim, "true"))))
@@ -39,8 +44,8 @@ internal static class AuthApi
             .Produces(204).ProducesValidationProblem();
     }
 
-    private static async Task<IResult> LoginAsync(SignInRequest request, KernelDbContext db, Passwords passwords,
-        IOptions<SecurityOptions> options, TimeProvider clock, CancellationToken ct)
+    private static async Task<IResult> LoginAsync(SignInRequest request, HttpContext http, KernelDbContext db, Passwords passwords, RefreshTokens tokens,
+        IpAllowList allowList, IOptions<SecurityOptions> options, TimeProvider clock, ILoggerFactory logs, CancellationToken ct)
     {
         var email = request.Email?.Trim().ToLowerInvariant() ?? "";
         var user = await db.Users.FirstOrDefaultAsync(u => u.Email == email, ct);
@@ -69,25 +74,45 @@ internal static class AuthApi
         }
         if (!user!.IsActive || user.TenantId is { } tenant && !await db.Tenants.AnyAsync(t => t.Id == tenant && t.IsActive, ct))
             return Refused("The account is disabled.");
+        // only someone who knows the password learns that the address is the reason: the account's existence stays hidden
+        if (await OutsideAllowListAsync(user, http, allowList, ct))
+        {
+            logs.CreateLogger("SalesKernel.Security").LogWarning("Sign-in of user {User} refused: {Address} is outside the tenant's allow-list",
+                user.Id, http.Connection.RemoteIpAddress);
+            return OutsideNetworks();
+        }
         user.FailedSignIns = 0;
         user.LockedUntilUtc = null;
         await db.SaveChangesAsync(ct);
-        return TypedResults.SignIn(Principal(user), authenticationScheme: BearerTokenDefaults.AuthenticationScheme);
+        return RefreshTokens.Answer(http, await tokens.IssueAsync(user, ct));
     }
 
-    private static async Task<IResult> RefreshAsync(RefreshRequest request, KernelDbContext db, IOptionsMonitor<BearerTokenOptions> bearer,
-        TimeProvider clock, CancellationToken ct)
+    private static async Task<IResult> RefreshAsync(RefreshRequest request, HttpContext http, RefreshTokens tokens, IpAllowList allowList, CancellationToken ct)
     {
-        var ticket = bearer.Get(BearerTokenDefaults.AuthenticationScheme).RefreshTokenProtector.Unprotect(request.RefreshToken);
-        if (ticket?.Properties.ExpiresUtc is not { } expires || clock.GetUtcNow() >= expires
-            || !Guid.TryParse(ticket.Principal.FindFirstValue(ClaimTypes.NameIdentifier), out var userId))
-            return Refused("The refresh token is not valid or has expired; sign in again.");
-        var user = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == userId, ct);
-        if (user is not { IsActive: true } || user.SecurityStamp != ticket.Principal.FindFirstValue(CallerContext.StampClaim)
-            || user.TenantId is { } tenant && !await db.Tenants.AnyAsync(t => t.Id == tenant && t.IsActive, ct))
-            return Refused("The refresh token was revoked; sign in again.");
-        return TypedResults.SignIn(Principal(user), authenticationScheme: BearerTokenDefaults.AuthenticationScheme);
+        // from outside the tenant's networks no token is handed out, and the one presented stays good for use inside
+        var (response, refusal) = await tokens.RotateAsync(request.RefreshToken,
+            async (user, token) => !await OutsideAllowListAsync(user, http, allowList, token), ct);
+        return refusal switch
+        {
+            RefreshTokens.Refusal.None => RefreshTokens.Answer(http, response!),
+            RefreshTokens.Refusal.NotHere => OutsideNetworks(),
+            RefreshTokens.Refusal.Replayed => Refused("The refresh token was used before: every token of this sign-in is revoked for safety; sign in again."),
+            RefreshTokens.Refusal.Revoked => Refused("The refresh token was revoked; sign in again."),
+            _ => Refused("The refresh token is not valid or has expired; sign in again."),
+        };
     }
+
+    private static async Task<IResult> SignOutAsync(RefreshRequest request, RefreshTokens tokens, CancellationToken ct)
+    {
+        await tokens.RevokeAsync(request.RefreshToken, ct); // an unknown token is signed out already: the same answer
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<bool> OutsideAllowListAsync(UserAccount user, HttpContext http, IpAllowList allowList, CancellationToken ct) =>
+        user.TenantId is { } tenant && !IpAllowList.Allows(await allowList.NetworksAsync(tenant, ct), http.Connection.RemoteIpAddress);
+
+    private static IResult OutsideNetworks() => TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden,
+        title: "Not allowed from this address", detail: "Your company only allows access from its own networks.");
 
     private static async Task<IResult> ChangePasswordAsync(ChangePasswordRequest request, ClaimsPrincipal principal, KernelDbContext db,
         Passwords passwords, SecurityStamps stamps, CancellationToken ct)
@@ -124,6 +149,6 @@ internal static class AuthApi
 }
 
 public sealed record SignInRequest(string? Email, string? Password);
-public sealed record RefreshRequest(string RefreshToken);
+public sealed record RefreshRequest(string? RefreshToken);
 public sealed record ChangePasswordRequest(string? CurrentPassword, string? NewPassword);
 public sealed record CurrentUser(string Id, string? Email, string? TenantId, bool IsPlatformAdmin, bool IsTenantAdmin);

@@ -26,6 +26,9 @@ public sealed class CallerContext(IHttpContextAccessor? http) : ICallerContext
     /// <summary>The role an API key acts with, when the caller is an API key.</summary>
     public Guid? ApiKeyRoleId => _explicit is null && Guid.TryParse(Principal?.FindFirstValue(ApiKeyAuthentication.RoleClaim), out var role) ? role : null;
 
+    /// <summary>An API key bound to the standard tenant administrator role.</summary>
+    public bool IsTenantAdminKey => ApiKeyRoleId is not null && Principal?.HasClaim(AuthApi.TenantAdminClaim, "true") == true;
+
     /// <summary>Makes the rest of this scope act for a tenant (and user), as background work must.</summary>
     public void ActAs(Guid? tenantId, string? userId = null, bool platformAdmin = false) => _explicit = (tenantId, userId, platformAdmin);
 

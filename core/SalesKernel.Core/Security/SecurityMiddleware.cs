@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -24,16 +25,61 @@ internal static class SecurityMiddleware
         await next(context);
     });
 
-    /// <summary>Headers every answer carries.</summary>
-    public static IApplicationBuilder UseSecurityHeaders(this IApplicationBuilder app) => app.Use(async (context, next) =>
+    /// <summary>
+    /// Headers every answer carries — the API's, and the pages the host serves before the kernel's
+    /// pipeline (Swagger UI): registered as a startup filter, so it runs first whatever the host adds.
+    /// </summary>
+    internal sealed class SecurityHeaders : IStartupFilter
     {
-        var headers = context.Response.Headers;
-        headers.XContentTypeOptions = "nosniff";
-        headers.XFrameOptions = "DENY";
-        headers["Referrer-Policy"] = "no-referrer";
-        headers["Cross-Origin-Opener-Policy"] = "same-origin";
-        if (!context.Request.Path.StartsWithSegments("/swagger"))
-            headers.ContentSecurityPolicy = "default-src 'none'; frame-ancestors 'none'";
+        /// <summary>Swagger UI runs its own scripts and styles, from this host only.</summary>
+        public const string SwaggerPolicy = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
+            + "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use(async (context, nextMiddleware) =>
+            {
+                // set as the answer starts: an exception handler that clears the response does not lose them
+                context.Response.OnStarting(static state =>
+                {
+                    var http = (HttpContext)state;
+                    var headers = http.Response.Headers;
+                    headers.XContentTypeOptions = "nosniff";
+                    headers.XFrameOptions = "DENY";
+                    headers["Referrer-Policy"] = "no-referrer";
+                    headers["Cross-Origin-Opener-Policy"] = "same-origin";
+                    headers["Cross-Origin-Resource-Policy"] = "same-origin";
+                    headers.ContentSecurityPolicy = http.Request.Path.StartsWithSegments("/swagger")
+                        ? SwaggerPolicy
+                        : "default-src 'none'; frame-ancestors 'none'";
+                    return Task.CompletedTask;
+                }, context);
+                // the NUL character has no use in an address or a query, and PostgreSQL refuses it in text
+                if (context.Request.Path.Value?.Contains('\0') == true || context.Request.Query.Any(q => q.Key.Contains('\0') || q.Value.Any(v => v?.Contains('\0') == true)))
+                {
+                    context.Response.StatusCode = StatusCodes.Status400BadRequest;
+                    await Results.Problem(statusCode: 400, title: "The request could not be read",
+                        detail: "The address or the query holds the NUL character (%00).").ExecuteAsync(context);
+                    return;
+                }
+                await nextMiddleware(context);
+            });
+            next(app);
+        };
+    }
+
+    /// <summary>
+    /// A request that matches no endpoint answers 404, signed in or not: the fallback authorization
+    /// policy would otherwise answer 401 to an anonymous caller for an address that does not exist.
+    /// </summary>
+    public static IApplicationBuilder UseNotFoundForUnknownRoutes(this IApplicationBuilder app) => app.Use(async (context, next) =>
+    {
+        if (context.GetEndpoint() is null)
+        {
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            await Results.Problem(statusCode: 404, title: "Not found", detail: $"Nothing is served at {context.Request.Path}.").ExecuteAsync(context);
+            return;
+        }
         await next(context);
     });
 }

@@ -9,6 +9,8 @@ public sealed class SecurityOptions
     public int AccessTokenMinutes { get; set; } = 60;
     /// <summary>How long a refresh token is good for.</summary>
     public int RefreshTokenDays { get; set; } = 14;
+    /// <summary>How long a sign-in lasts at most, however often its refresh token is used: then the user signs in again.</summary>
+    public int SessionDays { get; set; } = 30;
     /// <summary>Failed sign-ins in a row that lock an account.</summary>
     public int MaxFailedSignIns { get; set; } = 5;
     /// <summary>How long a locked account stays locked.</summary>

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
 using SalesKernel.Core.Data;
+using SalesKernel.Core.Queries;
 using SalesKernel.Core.Records;
 using SalesKernel.Core.Tenancy;
 using SalesKernel.Sdk.Entities;
@@ -16,10 +17,16 @@ internal static class UserApi
     public static void MapUserApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/users").WithTags("Tenant").RequireAuthorization(TenantPluginApi.TenantAdminPolicy);
-        group.MapGet("/", async (CallerContext caller, KernelDbContext db, CancellationToken ct) =>
-                TypedResults.Ok(await db.Users.AsNoTracking().Where(u => u.TenantId == caller.TenantId).OrderBy(u => u.Email)
-                    .Select(u => new UserResponse(u.Id, u.Email, u.DisplayName, u.IsActive, u.IsTenantAdmin, u.LockedUntilUtc)).ToListAsync(ct)))
-            .WithName("ListUsers");
+        group.MapGet("/", async (CallerContext caller, KernelDbContext db, CancellationToken ct, int? limit = null, string? cursor = null) =>
+            {
+                var take = KernelPaging.Limit(limit);
+                var query = db.Users.AsNoTracking().Where(u => u.TenantId == caller.TenantId);
+                if (KernelPaging.After(cursor, out string after)) query = query.Where(u => string.Compare(u.Email, after) > 0);
+                var rows = await query.OrderBy(u => u.Email).Take(take + 1)
+                    .Select(u => new UserResponse(u.Id, u.Email, u.DisplayName, u.IsActive, u.IsTenantAdmin, u.LockedUntilUtc)).ToListAsync(ct);
+                return TypedResults.Ok(KernelPaging.Page(rows, take, u => u.Email, u => u));
+            })
+            .WithName("ListUsers").WithSummary("The tenant's users by email; page with limit and cursor.");
         group.MapPost("/", CreateAsync).WithName("CreateUser").Produces<UserResponse>(201).ProducesValidationProblem().ProducesProblem(409);
         group.MapPost("/{id:guid}/disable", (Guid id, CallerContext caller, KernelDbContext db, SecurityStamps stamps, CancellationToken ct) =>
                 SetActiveAsync(id, false, caller, db, stamps, ct))
@@ -34,6 +41,9 @@ internal static class UserApi
     private static async Task<IResult> CreateAsync(NewUserRequest request, CallerContext caller, KernelDbContext db, Passwords passwords,
         TimeProvider clock, CancellationToken ct)
     {
+        // an API key provisions people, not administrators: who holds a leaked key must not make themselves one
+        if (request.IsTenantAdmin && caller.ApiKeyRoleId is not null)
+            throw new Sdk.AccessDeniedException("A tenant administrator is made by a signed-in administrator, not by an API key.");
         var errors = new Dictionary<string, List<string>>();
         var email = request.Email?.Trim().ToLowerInvariant();
         if (email is null || !IsEmail(email)) FieldValidation.Add(errors, "email", "must be an email address");
@@ -58,6 +68,8 @@ internal static class UserApi
     {
         var user = await db.Users.FirstOrDefaultAsync(u => u.Id == id && u.TenantId == caller.TenantId, ct);
         if (user is null) return TypedResults.Problem(statusCode: 404, title: "User not found", detail: $"There is no user with id {id}.");
+        if (user.IsTenantAdmin && caller.ApiKeyRoleId is not null)
+            throw new Sdk.AccessDeniedException("A tenant administrator is disabled or enabled by a signed-in administrator, not by an API key.");
         user.IsActive = active;
         user.SecurityStamp = Passwords.NewStamp();
         await db.SaveChangesAsync(ct);

@@ -20,10 +20,16 @@ internal static partial class TenantApi
     public static void MapTenantApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/tenants").WithTags("Tenants").RequireAuthorization(PlatformAdminPolicy);
-        group.MapGet("/", async (KernelDbContext db, CancellationToken ct) =>
-                TypedResults.Ok(await db.Tenants.AsNoTracking().OrderBy(t => t.Code)
-                    .Select(t => new TenantResponse(t.Id, t.Code, t.Name, t.IsActive, t.CreatedAtUtc)).ToListAsync(ct)))
-            .WithName("ListTenants").WithSummary("Every tenant.");
+        group.MapGet("/", async (KernelDbContext db, CancellationToken ct, int? limit = null, string? cursor = null) =>
+            {
+                var take = Queries.KernelPaging.Limit(limit);
+                var query = db.Tenants.AsNoTracking();
+                if (Queries.KernelPaging.After(cursor, out string after)) query = query.Where(t => string.Compare(t.Code, after) > 0);
+                var rows = await query.OrderBy(t => t.Code).Take(take + 1)
+                    .Select(t => new TenantResponse(t.Id, t.Code, t.Name, t.IsActive, t.CreatedAtUtc)).ToListAsync(ct);
+                return TypedResults.Ok(Queries.KernelPaging.Page(rows, take, t => t.Code, t => t));
+            })
+            .WithName("ListTenants").WithSummary("Every tenant, by code; page with limit and cursor.");
         group.MapPost("/", CreateAsync).WithName("CreateTenant")
             .WithSummary("Create a tenant with its first administrator and the plugins it starts with (all loaded plugins by default).")
             .Produces<TenantResponse>(201).ProducesValidationProblem().ProducesProblem(409);

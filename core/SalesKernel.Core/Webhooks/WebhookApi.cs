@@ -32,14 +32,19 @@ internal static class WebhookApi
                 .ExecuteUpdateAsync(u => u.SetProperty(w => w.IsActive, false), ct) == 0
                 ? Results.Problem(statusCode: 404, title: "Webhook not found", detail: $"There is no webhook with id {id}.")
                 : Results.NoContent()).WithName("DeleteWebhook");
-        group.MapGet("/{id:guid}/deliveries", async (Guid id, CallerContext caller, KernelDbContext db, CancellationToken ct) =>
-            TypedResults.Ok(await db.Set<WebhookDelivery>().AsNoTracking().Where(d => d.WebhookId == id && d.TenantId == caller.TenantId)
-                .OrderByDescending(d => d.Id).Take(200)
-                .Select(d => new DeliveryResponse(d.Id, d.EventId, d.Attempts, d.DeliveredAtUtc, d.GaveUpAtUtc, d.NextAttemptAtUtc, d.LastStatus, d.LastError))
-                .ToListAsync(ct))).WithName("ListWebhookDeliveries").WithSummary("The delivery log, newest first.");
+        group.MapGet("/{id:guid}/deliveries", async (Guid id, CallerContext caller, KernelDbContext db, CancellationToken ct, int? limit = null, string? cursor = null) =>
+            {
+                var take = Queries.KernelPaging.Limit(limit);
+                var query = db.Set<WebhookDelivery>().AsNoTracking().Where(d => d.WebhookId == id && d.TenantId == caller.TenantId);
+                if (Queries.KernelPaging.After(cursor, out long before)) query = query.Where(d => d.Id < before);
+                var rows = await query.OrderByDescending(d => d.Id).Take(take + 1)
+                    .Select(d => new DeliveryResponse(d.Id, d.EventId, d.Attempts, d.DeliveredAtUtc, d.GaveUpAtUtc, d.NextAttemptAtUtc, d.LastStatus, d.LastError))
+                    .ToListAsync(ct);
+                return TypedResults.Ok(Queries.KernelPaging.Page(rows, take, d => d.Id, d => d));
+            }).WithName("ListWebhookDeliveries").WithSummary("The delivery log, newest first; page with limit and cursor.");
     }
 
-    private static async Task<IResult> CreateAsync(NewWebhookRequest request, CallerContext caller, KernelDbContext db, EntitySetRegistry sets,
+    private static async Task<IResult> CreateAsync(NewWebhookRequest request, HttpContext http, CallerContext caller, KernelDbContext db, EntitySetRegistry sets,
         IDataProtectionProvider protection, IConfiguration configuration, TimeProvider clock, CancellationToken ct)
     {
         var errors = new Dictionary<string, List<string>>();
@@ -60,6 +65,7 @@ internal static class WebhookApi
         };
         db.Add(hook);
         await db.SaveChangesAsync(ct);
+        http.Response.Headers.CacheControl = "no-store"; // the signing secret is in this answer only
         return TypedResults.Created($"/api/webhooks/{hook.Id}", new NewWebhookResponse(hook.Id, hook.Url, hook.Events, secret));
     }
 

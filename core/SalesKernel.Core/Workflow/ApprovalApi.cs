@@ -28,11 +28,11 @@ internal static class ApprovalApi
             .WithSummary("Set the levels a transition's approval takes (empty levels: no approval).").ProducesValidationProblem();
 
         var approvals = app.MapGroup("/api/approvals").WithTags("Workflow");
-        approvals.MapGet("/inbox", async (RecordPipeline pipeline, Approvals service, CancellationToken ct) =>
+        approvals.MapGet("/inbox", async (RecordPipeline pipeline, Approvals service, CancellationToken ct, int? limit = null, string? cursor = null) =>
         {
             await pipeline.PrepareAsync(ct);
-            return TypedResults.Ok(await service.InboxAsync(ct));
-        }).WithName("ApprovalInbox").WithSummary("Approvals waiting for the caller's decision.");
+            return TypedResults.Ok(await service.InboxAsync(Queries.KernelPaging.Limit(limit), cursor, ct));
+        }).WithName("ApprovalInbox").WithSummary("Approvals waiting for the caller's decision, oldest first; page with limit and cursor.");
         approvals.MapPost("/{id:guid}/approve", (Guid id, DecisionRequest? body, Approvals service, CancellationToken ct) => DecideAsync(id, true, body, service, ct))
             .WithName("Approve").ProducesProblem(403).ProducesProblem(404).ProducesProblem(422);
         approvals.MapPost("/{id:guid}/reject", (Guid id, DecisionRequest? body, Approvals service, CancellationToken ct) => DecideAsync(id, false, body, service, ct))

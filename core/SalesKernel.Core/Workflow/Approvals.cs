@@ -121,14 +121,16 @@ public sealed class Approvals(RecordPipeline pipeline, EntitySetRegistry sets)
         return request;
     }
 
-    public async Task<List<ApprovalResponse>> InboxAsync(CancellationToken ct)
+    public async Task<Sdk.Entities.CursorPage<ApprovalResponse>> InboxAsync(int limit, string? cursor, CancellationToken ct)
     {
         var db = pipeline.Db;
         var me = db.Caller.UserId ?? "-";
-        var pending = await db.Set<ApprovalRequest>().AsNoTracking()
-            .Where(a => a.TenantId == db.Caller.TenantId && a.Status == "Pending" && ("," + a.CurrentApprovers + ",").Contains("," + me + ","))
-            .OrderBy(a => a.CreatedAtUtc).Take(200).ToListAsync(ct);
-        return pending.Select(Describe).ToList();
+        var query = db.Set<ApprovalRequest>().AsNoTracking()
+            .Where(a => a.TenantId == db.Caller.TenantId && a.Status == "Pending" && ("," + a.CurrentApprovers + ",").Contains("," + me + ","));
+        // ids are version 7 GUIDs: in id order is in the order they were asked for
+        if (Queries.KernelPaging.After(cursor, out Guid after)) query = query.Where(a => a.Id.CompareTo(after) > 0);
+        var rows = await query.OrderBy(a => a.Id).Take(limit + 1).ToListAsync(ct);
+        return Queries.KernelPaging.Page(rows, limit, a => a.Id, Describe);
     }
 
     public static ApprovalResponse Describe(ApprovalRequest a) => new(a.Id, a.EntitySet, a.RecordId, a.Transition, a.Status, a.CurrentLevel,

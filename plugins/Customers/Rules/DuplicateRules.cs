@@ -15,7 +15,7 @@ public sealed class DuplicateCustomerRule(IEntityStore store, IRecordAccess acce
         if (!await store.Query<Customer>().AnyAsync(c => c.Id != customer.Id && c.Name.ToLower() == name && c.Region == customer.Region, cancellationToken)) return;
         var candidates = await (await access.ScopeAsync<Customer>(cancellationToken: cancellationToken))
             .Where(c => c.Id != customer.Id && c.Name.ToLower() == name && c.Region == customer.Region)
-            .Select(c => c.Id).Take(10).ToListAsync(cancellationToken);
+            .OrderBy(c => c.Id).Select(c => c.Id).Take(10).ToListAsync(cancellationToken);
         throw new DuplicateRecordException(change.EntitySet, candidates, candidates.Count > 0
             ? $"A customer named {customer.Name} exists in {customer.Region ?? "no region"} already."
             : $"A customer named {customer.Name} exists in {customer.Region ?? "no region"} already, held by a colleague: ask them or your manager.");
@@ -35,7 +35,7 @@ public sealed class DuplicateContactRule(IEntityStore store, IRecordAccess acces
             c.Id != contact.Id && (email != null && c.Email != null && c.Email.ToLower() == email || phone != null && c.Phone == phone);
         if (!await store.Query<Contact>().AnyAsync(same, cancellationToken)) return;
         var candidates = await (await access.ScopeAsync<Contact>(cancellationToken: cancellationToken)).Where(same)
-            .Select(c => c.Id).Take(10).ToListAsync(cancellationToken);
+            .OrderBy(c => c.Id).Select(c => c.Id).Take(10).ToListAsync(cancellationToken);
         throw new DuplicateRecordException(change.EntitySet, candidates, candidates.Count > 0
             ? "A contact with this email or phone exists already."
             : "A contact with this email or phone exists already, held by a colleague: ask them or your manager.");

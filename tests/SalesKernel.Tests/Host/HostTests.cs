@@ -50,12 +50,17 @@ public sealed class HostTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task An_unknown_route_is_a_404_problem_to_a_signed_in_caller_and_401_to_anyone_else()
+    public async Task An_unknown_route_is_a_404_problem_to_anyone_and_a_known_one_401_without_a_token()
     {
         using var anonymous = _host.CreateClient();
-        var refused = await anonymous.GetAsync("/api/nothing-here");
-        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
-        Assert.Equal("application/problem+json", refused.Content.Headers.ContentType!.MediaType);
+        foreach (var path in new[] { "/", "/nonexistent", "/api/nothing-here" })
+        {
+            var missing = await anonymous.GetAsync(path);
+            Assert.True(HttpStatusCode.NotFound == missing.StatusCode, $"GET {path} answered {(int)missing.StatusCode}");
+            Assert.Equal("application/problem+json", missing.Content.Headers.ContentType!.MediaType);
+        }
+        // an address that exists still needs a token
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/api/plugins")).StatusCode);
 
         using var client = await _host.TenantClientAsync();
         var response = await client.GetAsync("/api/nothing-here");

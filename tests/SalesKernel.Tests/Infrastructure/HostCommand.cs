@@ -8,18 +8,25 @@ public static class HostCommand
     public static async Task<(int Exit, string Output)> RunAsync(PluginFolder plugins, TestDatabase db, params string[] command)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "SalesKernel.Host.dll"));
-        foreach (var word in command) start.ArgumentList.Add(word);
-        start.ArgumentList.Add($"--SalesKernel:PluginsPath={plugins.Path}");
-        start.ArgumentList.Add($"--SalesKernel:DataPath={db.DataPath}");
-        start.ArgumentList.Add($"--SalesKernel:Database:Provider={db.Provider}");
-        start.ArgumentList.Add($"--SalesKernel:Database:ConnectionString={db.ConnectionString}");
-        start.ArgumentList.Add($"--SalesKernel:Bootstrap:AdminPassword={KernelHost.PlatformPassword}");
+        foreach (var word in Arguments(plugins, db, command)) start.ArgumentList.Add(word);
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         await process.WaitForExitAsync(timeout.Token);
         return (process.ExitCode, await output + await error);
+    }
+
+    /// <summary>The arguments of <c>dotnet</c> that run the host's command on a test's plugins and database.</summary>
+    public static IEnumerable<string> Arguments(PluginFolder plugins, TestDatabase db, params string[] command)
+    {
+        yield return Path.Combine(AppContext.BaseDirectory, "SalesKernel.Host.dll");
+        foreach (var word in command) yield return word;
+        yield return $"--SalesKernel:PluginsPath={plugins.Path}";
+        yield return $"--SalesKernel:DataPath={db.DataPath}";
+        yield return $"--SalesKernel:Database:Provider={db.Provider}";
+        yield return $"--SalesKernel:Database:ConnectionString={db.ConnectionString}";
+        yield return $"--SalesKernel:Bootstrap:AdminPassword={KernelHost.PlatformPassword}";
+        yield return "--SalesKernel:Database:StrictQueries=true";
     }
 }

@@ -29,12 +29,33 @@ public sealed class AuditAndMetadataTests() : TenantHostTest(PluginFolder.Custom
     }
 
     [Fact]
+    public async Task Kernel_lists_page_like_every_list_with_limit_and_cursor()
+    {
+        for (var i = 0; i < 5; i++)
+            await _client.CreateAsync("/api/users", new { email = $"user{i}@acme.test", password = KernelHost.TenantPassword });
+        var seen = new List<string>();
+        string? cursor = null;
+        do
+        {
+            var page = await _client.GetObjectAsync($"/api/users?limit=2{(cursor is null ? "" : $"&cursor={cursor}")}");
+            Assert.InRange(page["items"]!.AsArray().Count, 1, 2);
+            seen.AddRange(page["items"]!.AsArray().Select(u => u!["email"]!.GetValue<string>()));
+            cursor = page["nextCursor"]?.GetValue<string>();
+        } while (cursor is not null);
+        Assert.Equal(6, seen.Count); // the administrator and the five
+        Assert.Equal(seen.Order(StringComparer.Ordinal), seen);
+        Assert.Equal(HttpStatusCode.BadRequest, (await _client.GetAsync("/api/users?cursor=bnVsbA")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await _client.GetAsync("/api/users?limit=0")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await _client.GetAsync("/api/approvals/inbox?cursor=x")).StatusCode);
+    }
+
+    [Fact]
     public async Task The_audit_pages_newest_first_and_filters_by_time()
     {
         for (var i = 0; i < 5; i++) await _client.CreateAsync(Url, new { name = $"C{i}" });
         var first = await _client.GetObjectAsync("/api/audit?limit=3");
         Assert.Equal(3, first["items"]!.AsArray().Count);
-        var next = first["nextCursor"]!.GetValue<long>();
+        var next = first["nextCursor"]!.GetValue<string>();
         var second = await _client.GetObjectAsync($"/api/audit?limit=3&cursor={next}");
         Assert.Equal(2, second["items"]!.AsArray().Count);
         Assert.Null(second["nextCursor"]);

@@ -101,6 +101,41 @@ public sealed class EntitySetApiTests() : TenantHostTest(PluginFolder.Customers)
     }
 
     [Fact]
+    public async Task A_malformed_body_is_explained_once()
+    {
+        var response = await _client.PostAsync(Url, new StringContent("{ \"name\": \"Acme\", ", Encoding.UTF8, "application/json"));
+        var detail = (await response.ObjectAsync())["detail"]!.GetValue<string>();
+        var reason = detail[(detail.IndexOf(": ", StringComparison.Ordinal) + 2)..];
+        Assert.False(reason.Length < 10 || detail.IndexOf(reason, StringComparison.Ordinal) != detail.LastIndexOf(reason, StringComparison.Ordinal), detail);
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(detail, "LineNumber"));
+    }
+
+    [Fact]
+    public async Task A_read_with_the_current_ETag_in_If_None_Match_is_a_304_without_a_body()
+    {
+        var id = (await _client.CreateAsync(Url, new { name = "Cached Co" }))["id"]!.GetValue<Guid>();
+        async Task<HttpResponseMessage> GetAsync(string? ifNoneMatch)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Get, $"{Url}/{id}");
+            if (ifNoneMatch is not null) request.Headers.TryAddWithoutValidation("If-None-Match", ifNoneMatch);
+            return await _client.SendAsync(request);
+        }
+        foreach (var current in new[] { "\"1\"", "W/\"1\"", "\"7\", \"1\"", "*" })
+        {
+            var notModified = await GetAsync(current);
+            Assert.True(HttpStatusCode.NotModified == notModified.StatusCode, $"If-None-Match: {current} answered {(int)notModified.StatusCode}");
+            Assert.Equal("\"1\"", notModified.Headers.ETag!.Tag);
+            Assert.Empty(await notModified.Content.ReadAsByteArrayAsync());
+        }
+        Assert.Equal(HttpStatusCode.OK, (await GetAsync("\"0\"")).StatusCode);
+        (await _client.PatchAsync($"{Url}/{id}", new { region = "West" })).EnsureSuccessStatusCode();
+        var changed = await GetAsync("\"1\"");
+        Assert.Equal(HttpStatusCode.OK, changed.StatusCode); // changed since: the new version, in full
+        Assert.Equal("West", (await changed.ObjectAsync())["region"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync($"{Url}/{Guid.NewGuid()}")).StatusCode);
+    }
+
+    [Fact]
     public async Task An_unknown_record_is_a_404_problem_for_read_update_and_delete()
     {
         var id = Guid.NewGuid();

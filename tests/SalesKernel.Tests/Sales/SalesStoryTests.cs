@@ -85,7 +85,10 @@ public sealed class SalesStoryTests() : TenantHostTest(PluginFolder.Sales)
         Assert.Equal(_repId, claimed["ownerId"]!.GetValue<string>());
         Assert.Equal(_sales, claimed["teamId"]!.GetValue<Guid>());
         Assert.DoesNotContain((await _rep2.GetObjectAsync("/api/leads/pool"))["items"]!.AsArray(), l => l!["id"]!.GetValue<Guid>() == leadId);
-        Assert.Equal(HttpStatusCode.Conflict, (await _rep2.PostAsync($"{Leads}/{leadId}/claim", null)).StatusCode);
+        // a colleague who may not read the lead learns nothing of it (as for an id that does not exist); its holder is told it is not in the pool
+        Assert.Equal(HttpStatusCode.NotFound, (await _rep2.PostAsync($"{Leads}/{leadId}/claim", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _rep2.PostAsync($"{Leads}/{Guid.NewGuid()}/claim", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await _rep.PostAsync($"{Leads}/{leadId}/claim", null)).StatusCode);
 
         // a follow-up marks the lead contacted
         await _rep.CreateAsync("/api/leads/follow-ups", new { leadId, kind = "Call", atUtc = DateTime.UtcNow.AddMinutes(-5), outcome = "Interested in 200 units", nextStep = "Send a quote" });
@@ -211,7 +214,7 @@ public sealed class SalesStoryTests() : TenantHostTest(PluginFolder.Sales)
         Assert.Equal(_sales, waiting["poolTeamId"]!.GetValue<Guid>());
         Assert.True(Lists(await _manager.GetObjectAsync("/api/leads/pool"), leadId));
         Assert.False(Lists(await _northRep.GetObjectAsync("/api/leads/pool"), leadId));
-        Assert.Equal(HttpStatusCode.Conflict, (await _northRep.PostAsync($"{Leads}/{leadId}/claim", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _northRep.PostAsync($"{Leads}/{leadId}/claim", null)).StatusCode);
         Assert.True(Lists(await _admin.GetObjectAsync("/api/leads/pool"), leadId));
         await OkAsync(_rep2.PostAsync($"{Leads}/{leadId}/claim", null));
     }
@@ -340,11 +343,12 @@ public sealed class SalesStoryTests() : TenantHostTest(PluginFolder.Sales)
         var first = await _rep.GetObjectAsync("/api/opportunities/overdue-follow-ups?limit=1");
         Assert.Equal(late, Assert.Single(first["items"]!.AsArray())!["id"]!.GetValue<Guid>());
         Assert.Equal(3, first["items"]![0]!["daysOverdue"]!.GetValue<int>());
-        var second = await _rep.GetObjectAsync($"/api/opportunities/overdue-follow-ups?limit=1&after={first["next"]!.GetValue<string>()}");
+        var second = await _rep.GetObjectAsync($"/api/opportunities/overdue-follow-ups?limit=1&cursor={first["nextCursor"]!.GetValue<string>()}");
         Assert.Equal(later, Assert.Single(second["items"]!.AsArray())!["id"]!.GetValue<Guid>());
-        Assert.Null(second["next"]);
+        Assert.Null(second["nextCursor"]);
         Assert.Empty((await _rep2.GetObjectAsync("/api/opportunities/overdue-follow-ups"))["items"]!.AsArray());
-        Assert.Equal(HttpStatusCode.BadRequest, (await _rep.GetAsync("/api/opportunities/overdue-follow-ups?after=nonsense")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await _rep.GetAsync("/api/opportunities/overdue-follow-ups?cursor=nonsense")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await _rep.GetAsync("/api/opportunities/overdue-follow-ups?cursor=bnVsbA")).StatusCode); // JSON null
     }
 
     [Fact]

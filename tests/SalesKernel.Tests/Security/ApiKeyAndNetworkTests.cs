@@ -32,7 +32,9 @@ public sealed class ApiKeyAndNetworkTests : IDisposable
         await using var host = new KernelHost(_plugins, _db);
         using var admin = await host.TenantClientAsync("acme");
         await admin.CreateAsync(Url, new { name = "Acme" });
-        var created = await admin.CreateAsync("/api/api-keys", new { name = "ERP sync", role = "read-only" });
+        var answer = await admin.PostAsJsonAsync("/api/api-keys", new { name = "ERP sync", role = "read-only" });
+        Assert.True(answer.Headers.CacheControl?.NoStore, "the answer holding the key may be cached");
+        var created = await answer.ObjectAsync();
         var key = created["key"]!.GetValue<string>();
         Assert.StartsWith("sk_", key);
 
@@ -56,6 +58,44 @@ public sealed class ApiKeyAndNetworkTests : IDisposable
     }
 
     [Fact]
+    public async Task A_key_with_the_administrator_role_acts_as_an_administrator_but_does_not_make_keys()
+    {
+        await using var host = new KernelHost(_plugins, _db);
+        using var admin = await host.TenantClientAsync("acme");
+        using var globex = await host.TenantClientAsync("globex");
+        var created = await admin.CreateAsync("/api/api-keys", new { name = "Provisioning", role = "tenant-admin" });
+        using var key = WithKey(host, created["key"]!.GetValue<string>());
+
+        foreach (var url in new[] { "/api/users", "/api/api-keys", "/api/audit", "/api/tenant/ip-allow-list", "/api/roles", "/api/jobs/runs" })
+        {
+            var answer = await key.GetAsync(url);
+            Assert.True(answer.StatusCode == HttpStatusCode.OK, $"GET {url} answered {(int)answer.StatusCode}: {await answer.Content.ReadAsStringAsync()}");
+        }
+        Assert.True((await key.GetObjectAsync("/api/auth/me"))["isTenantAdmin"]!.GetValue<bool>());
+        var user = await key.CreateAsync("/api/users", new { email = "provisioned@acme.test", password = KernelHost.TenantPassword });
+        // but it makes no administrators, nor disables one
+        Assert.Equal(HttpStatusCode.Forbidden, (await key.PostAsJsonAsync("/api/users", new { email = "boss2@acme.test", password = KernelHost.TenantPassword, isTenantAdmin = true })).StatusCode);
+        var adminId = (await admin.GetObjectAsync("/api/auth/me"))["id"]!.GetValue<string>();
+        Assert.Equal(HttpStatusCode.Forbidden, (await key.PostAsync($"/api/users/{adminId}/disable", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await key.PostAsync($"/api/users/{user["id"]}/disable", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await key.PutAsJsonAsync($"/api/users/{user["id"]}/roles", new { roles = new[] { "sales-rep" } })).StatusCode);
+        // what it writes is in the audit, under the key
+        await key.CreateAsync(Url, new { name = "Made by the key" });
+        Assert.Contains((await admin.GetObjectAsync("/api/audit?limit=50"))["items"]!.AsArray(), a => a!["userId"]!.GetValue<string>().StartsWith("apikey:"));
+        // still only its own tenant
+        Assert.DoesNotContain((await key.GetFromJsonAsync<JsonObject>("/api/users?limit=500"))!["items"]!.AsArray(), u => u!["email"]!.GetValue<string>().EndsWith("@globex.test"));
+
+        // a key does not make keys (revoking a leaked key must not leave others it made), nor has a password
+        Assert.Equal(HttpStatusCode.Forbidden, (await key.PostAsJsonAsync("/api/api-keys", new { name = "Copy", role = "tenant-admin" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await key.PostAsJsonAsync("/api/auth/password", new { currentPassword = "x", newPassword = "Brand-New-Secret-77" })).StatusCode);
+
+        // a key of another role stays out of the administrators' endpoints
+        using var reader = WithKey(host, (await admin.CreateAsync("/api/api-keys", new { name = "BI", role = "read-only" }))["key"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.Forbidden, (await reader.GetAsync("/api/users")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await reader.GetAsync("/api/jobs/runs")).StatusCode);
+    }
+
+    [Fact]
     public async Task Requests_from_outside_the_tenants_networks_are_refused_for_users_and_keys()
     {
         await using var host = new KernelHost(_plugins, _db);
@@ -69,7 +109,9 @@ public sealed class ApiKeyAndNetworkTests : IDisposable
         Assert.Equal(HttpStatusCode.NoContent, (await admin.PutAsJsonAsync("/api/tenant/ip-allow-list", new { networks = new[] { "10.0.0.0/8", "203.0.113.7" } })).StatusCode);
 
         Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync(Url)).StatusCode);
-        using var outside = await host.SignedInClientAsync(KernelHost.TenantAdminEmail("acme"), KernelHost.TenantPassword);
+        // signed in inside, then called from outside: refused
+        using var outside = await host.SignedInClientAsync(KernelHost.TenantAdminEmail("acme"), KernelHost.TenantPassword, "10.9.9.9");
+        outside.DefaultRequestHeaders.Remove("X-Test-Client-Address");
         outside.DefaultRequestHeaders.Add("X-Test-Client-Address", "198.51.100.20");
         Assert.Equal(HttpStatusCode.Forbidden, (await outside.GetAsync(Url)).StatusCode);
         using var keyOutside = WithKey(host, key, "198.51.100.20");

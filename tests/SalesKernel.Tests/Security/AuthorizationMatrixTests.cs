@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
 using SalesKernel.Tests.Infrastructure;
 
 namespace SalesKernel.Tests.Security;
@@ -134,6 +135,98 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
         }
     }
 
+    /// <summary>
+    /// Every endpoint of every plugin that takes a record id — the generic ones and each plugin's own
+    /// (claim, convert, complete, promote …) — answers a record the caller may not read exactly as it
+    /// answers an id that does not exist: the answer never tells that the record is there.
+    /// </summary>
+    [Theory]
+    [InlineData("sales-rep")]
+    [InlineData("sales-manager")]
+    public async Task Every_endpoint_that_takes_an_id_answers_an_unreadable_record_as_a_missing_one(string role)
+    {
+        // a rep reads only their own records, a manager their team's and below: the stranger's team is neither
+        (await _admin.PutAsJsonAsync($"/api/users/{_users["actor"].Id}/roles", new { roles = new[] { role } })).EnsureSuccessStatusCode();
+        using var actor = await _host.SignedInClientAsync("actor@acme.test", KernelHost.TenantPassword);
+        var actorId = _users["actor"].Id;
+
+        // one record of every owned set, held by a user of another team
+        var meta = await _admin.GetObjectAsync("/api/meta");
+        var unreadable = new Dictionary<string, Guid>();
+        foreach (var set in meta["entitySets"]!.AsArray().Select(s => s!.AsObject()).Where(s => s["owned"]!.GetValue<bool>()))
+        {
+            if (!set["endpoints"]!.AsArray().Any(e => e!.GetValue<string>() == "Create")) continue;
+            var id = await SampleRecords.ReferencedAsync(_admin, meta, set["name"]!.GetValue<string>());
+            (await _admin.PostAsJsonAsync($"{set["route"]}/{id}/assign", new { ownerId = _users["stranger"].Id })).EnsureSuccessStatusCode();
+            Assert.Equal(HttpStatusCode.NotFound, (await actor.GetAsync($"{set["route"]}/{id}")).StatusCode);
+            unreadable[set["name"]!.GetValue<string>()] = id;
+        }
+        Assert.Contains("leads.leads", unreadable.Keys);
+        var transitions = meta["entitySets"]!.AsArray().SelectMany(s => s!["stateMachine"]?["transitions"]?.AsArray().Select(t => t!["name"]!.GetValue<string>()) ?? [])
+            .Distinct().ToList();
+
+        var plugins = meta["entitySets"]!.AsArray().Select(s => s!["plugin"]!.GetValue<string>()).ToHashSet();
+        var endpoints = _host.Services.GetRequiredService<Microsoft.AspNetCore.Routing.EndpointDataSource>().Endpoints
+            .OfType<Microsoft.AspNetCore.Routing.RouteEndpoint>()
+            .Where(e => e.RoutePattern.GetParameter("id") is not null && plugins.Any(p => e.RoutePattern.RawText!.StartsWith($"/api/{p}/")))
+            .ToList();
+        var own = endpoints.Where(e => !e.RoutePattern.RawText!.Contains("{id:guid}/transitions") && !e.RoutePattern.RawText!.Contains("{id:guid}/share")
+            && !e.RoutePattern.RawText!.Contains("{id:guid}/assign") && !e.RoutePattern.RawText!.Contains("{id:guid}/history")).ToList();
+        Assert.True(own.Count >= 10, $"{own.Count} endpoints with an id");
+
+        var failures = new List<string>();
+        var checks = 0;
+        foreach (var endpoint in endpoints)
+        {
+            var methods = endpoint.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.HttpMethodMetadata>()?.HttpMethods ?? ["GET"];
+            var body = endpoint.Metadata.GetMetadata<Microsoft.AspNetCore.Http.Metadata.IAcceptsMetadata>()?.RequestType is { } type
+                && type != typeof(Dictionary<string, object?>) && type != typeof(List<Dictionary<string, object?>>)
+                ? PlausibleBody(type, actorId) : "{}";
+            var pattern = endpoint.RoutePattern.RawText!;
+            foreach (var method in methods)
+                foreach (var transition in pattern.Contains("{transition}") ? transitions : [""])
+                    foreach (var (set, id) in unreadable)
+                    {
+                        string Url(Guid recordId) => pattern.Replace("{id:guid}", recordId.ToString()).Replace("{transition}", transition)
+                            .Replace("{userId}", actorId.ToString());
+                        async Task<HttpResponseMessage> SendAsync(Guid recordId)
+                        {
+                            var request = new HttpRequestMessage(new HttpMethod(method), Url(recordId));
+                            if (method is "POST" or "PUT" or "PATCH") request.Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
+                            return await actor.SendAsync(request);
+                        }
+                        var missing = await SendAsync(Guid.NewGuid());
+                        var hidden = await SendAsync(id);
+                        checks++;
+                        if (hidden.StatusCode != missing.StatusCode || (int)hidden.StatusCode < 400)
+                            failures.Add($"{method} {pattern.Replace("{transition}", transition)} with {set}'s record: {(int)hidden.StatusCode}, with a missing id: {(int)missing.StatusCode} — {await hidden.Content.ReadAsStringAsync()}");
+                    }
+        }
+        Assert.True(failures.Count == 0, $"{failures.Count} of {checks}:\n" + string.Join("\n", failures.Take(30)));
+    }
+
+    /// <summary>A body of the request type that passes its own checks where it can: the caller as the user, sample values otherwise.</summary>
+    private static string PlausibleBody(Type type, Guid self)
+    {
+        var body = new JsonObject();
+        foreach (var property in type.GetProperties())
+        {
+            var t = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+            var name = System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(property.Name);
+            JsonNode? value = name.EndsWith("UserId", StringComparison.OrdinalIgnoreCase) || name == "ownerId" || name == "userId" ? JsonValue.Create(self.ToString())
+                : t == typeof(string) ? "Probe reason"
+                : t == typeof(Guid) ? Guid.NewGuid().ToString()
+                : t == typeof(int) || t == typeof(long) || t == typeof(decimal) || t == typeof(double) ? 1
+                : t == typeof(bool) ? false
+                : t == typeof(DateOnly) ? DateTime.UtcNow.ToString("yyyy-MM-dd")
+                : t == typeof(DateTime) || t == typeof(DateTimeOffset) ? DateTime.UtcNow.AddHours(-1).ToString("O")
+                : t.IsEnum ? Enum.GetNames(t)[0]
+                : null;
+            if (value is not null) body[name] = value;
+        }
+        return body.ToJsonString();
+    }
+
     private sealed record SetUnderTest(string Name, string Route, bool Owned, Dictionary<string, object> Sample, Dictionary<string, object> Change);
 
     /// <summary>Entity sets with create, get, update and delete, with a valid record and a change built from their fields.</summary>
@@ -145,41 +238,14 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
         {
             var endpoints = set["endpoints"]!.AsArray().Select(e => e!.GetValue<string>()).ToHashSet();
             if (!endpoints.IsSupersetOf(["Create", "Get", "Update", "Delete"])) continue;
-            var fields = set["fields"]!.AsArray().Select(f => f!.AsObject()).Where(f => !f["readOnly"]!.GetValue<bool>() && f["name"]!.GetValue<string>() != "id").ToList();
-            var sample = new Dictionary<string, object>();
-            foreach (var f in fields.Where(f => f["required"]!.GetValue<bool>()))
-                sample[f["name"]!.GetValue<string>()] = f["referenceTo"] is { } target
-                    ? await ReferencedRecordAsync(meta, target.GetValue<string>())
-                    : SampleValue(f);
+            var fields = SampleRecords.WritableFields(set);
             var changeable = fields.FirstOrDefault(f => f["type"]!.GetValue<string>() == "Text" && f["referenceTo"] is null) ?? fields.First();
             result.Add(new SetUnderTest(set["name"]!.GetValue<string>(), set["route"]!.GetValue<string>(), set["owned"]!.GetValue<bool>(),
-                sample, new Dictionary<string, object> { [changeable["name"]!.GetValue<string>()] = SampleValue(changeable) }));
+                await SampleRecords.RequiredAsync(_admin, meta, set),
+                new Dictionary<string, object> { [changeable["name"]!.GetValue<string>()] = SampleRecords.Value(changeable) }));
         }
         return result;
     }
-
-    /// <summary>A record of the referenced set, created by the administrator, for a required reference.</summary>
-    private async Task<Guid> ReferencedRecordAsync(JsonObject meta, string setName)
-    {
-        var set = meta["entitySets"]!.AsArray().First(s => s!["name"]!.GetValue<string>() == setName)!;
-        var sample = set["fields"]!.AsArray().Select(f => f!.AsObject())
-            .Where(f => f["required"]!.GetValue<bool>() && !f["readOnly"]!.GetValue<bool>() && f["referenceTo"] is null)
-            .ToDictionary(f => f["name"]!.GetValue<string>(), SampleValue);
-        return (await _admin.CreateAsync($"{set["route"]!.GetValue<string>()}?force=true", sample))["id"]!.GetValue<Guid>();
-    }
-
-    private static object SampleValue(JsonObject field) => field["type"]!.GetValue<string>() switch
-    {
-        "Integer" => 1,
-        "Decimal" or "Money" => 1.5m,
-        "Boolean" => true,
-        "Date" => "2026-01-31",
-        "DateTime" => "2026-01-31T08:00:00Z",
-        "Choice" => field["choices"]![0]!.GetValue<string>(),
-        "MultiChoice" => new[] { field["choices"]![0]!.GetValue<string>() },
-        "Guid" => Guid.NewGuid(),
-        _ => "sample",
-    };
 
     /// <summary>One record per user, created by the administrator and assigned to that user (and their team).</summary>
     private async Task<Dictionary<string, Guid>> RecordsOfEachUserAsync(SetUnderTest set)

@@ -76,7 +76,7 @@ public sealed class SignInTests : IDisposable
         var unknown = await client.PostAsJsonAsync("/api/auth/login", new { email = "nobody@acme.test", password = "Wrong-Pass-0000" });
         Assert.Equal(locked, (await unknown.ObjectAsync())["detail"]!.GetValue<string>());
         Assert.Equal(locked, (await wrong[0].ObjectAsync())["detail"]!.GetValue<string>());
-        Assert.NotNull((await admin.GetFromJsonAsync<JsonArray>("/api/users"))!.First(u => u!["email"]!.GetValue<string>() == "rep@acme.test")!["lockedUntilUtc"]);
+        Assert.NotNull((await admin.GetFromJsonAsync<JsonObject>("/api/users?limit=500"))!["items"]!.AsArray().First(u => u!["email"]!.GetValue<string>() == "rep@acme.test")!["lockedUntilUtc"]);
     }
 
     [Fact]
@@ -98,7 +98,7 @@ public sealed class SignInTests : IDisposable
         using var again = await host.SignedInClientAsync("rep@acme.test", "Another-Pass-2027");
         Assert.Equal(HttpStatusCode.OK, (await again.GetAsync("/api/customers/customers")).StatusCode);
 
-        var id = (await admin.GetFromJsonAsync<JsonArray>("/api/users"))!.First(u => u!["email"]!.GetValue<string>() == "rep2@acme.test")!["id"]!.GetValue<Guid>();
+        var id = (await admin.GetFromJsonAsync<JsonObject>("/api/users?limit=500"))!["items"]!.AsArray().First(u => u!["email"]!.GetValue<string>() == "rep2@acme.test")!["id"]!.GetValue<Guid>();
         Assert.Equal(HttpStatusCode.NoContent, (await admin.PostAsync($"/api/users/{id}/disable", null)).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await rep2.GetAsync("/api/customers/customers")).StatusCode);
         using var client = host.CreateClient();
@@ -140,13 +140,21 @@ public sealed class SignInTests : IDisposable
     }
 
     [Fact]
-    public async Task Responses_carry_security_headers()
+    public async Task Responses_carry_security_headers_the_swagger_pages_and_errors_too()
     {
         await using var host = new KernelHost(_plugins, _db);
         using var client = host.CreateClient();
-        var response = await client.GetAsync("/health");
-        Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
-        Assert.Equal("DENY", response.Headers.GetValues("X-Frame-Options").Single());
-        Assert.Contains("frame-ancestors 'none'", response.Headers.GetValues("Content-Security-Policy").Single());
+        foreach (var url in new[] { "/health", "/swagger/index.html", "/swagger/v1/swagger.json", "/api/meta", "/nowhere" })
+        {
+            var response = await client.GetAsync(url);
+            Assert.True(response.Headers.Contains("X-Content-Type-Options"), $"{url} ({(int)response.StatusCode}) has no security headers");
+            Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
+            Assert.Equal("DENY", response.Headers.GetValues("X-Frame-Options").Single());
+            Assert.Equal("no-referrer", response.Headers.GetValues("Referrer-Policy").Single());
+            Assert.Contains("frame-ancestors 'none'", response.Headers.GetValues("Content-Security-Policy").Single());
+        }
+        // Swagger UI may run its own scripts, from this host only; the API may run none
+        Assert.Contains("script-src 'self'", (await client.GetAsync("/swagger/index.html")).Headers.GetValues("Content-Security-Policy").Single());
+        Assert.StartsWith("default-src 'none'", (await client.GetAsync("/health")).Headers.GetValues("Content-Security-Policy").Single());
     }
 }

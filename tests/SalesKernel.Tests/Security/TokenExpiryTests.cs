@@ -19,13 +19,6 @@ public sealed class TokenExpiryTests : IDisposable
         _db.Dispose();
     }
 
-    /// <summary>The real clock, moved forward on demand.</summary>
-    private sealed class MovableClock : TimeProvider
-    {
-        public TimeSpan Ahead { get; set; }
-        public override DateTimeOffset GetUtcNow() => System.GetUtcNow() + Ahead;
-    }
-
     [Fact]
     public async Task An_access_token_expires_and_the_refresh_token_gets_a_new_one_until_it_expires_too()
     {

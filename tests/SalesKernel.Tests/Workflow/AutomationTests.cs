@@ -15,7 +15,7 @@ public sealed class AutomationTests() : TenantHostTest(PluginFolder.Customers, P
     private async Task<Guid> RuleAsync(string entity, string trigger, string? condition, params object[] actions) =>
         (await _admin.CreateAsync("/api/automation-rules", new { name = $"{entity} {trigger}", entity, trigger, condition, actions }))["id"]!.GetValue<Guid>();
 
-    private async Task<JsonArray> RunsAsync(Guid rule) => (await _admin.GetFromJsonAsync<JsonArray>($"/api/automation-rules/{rule}/runs"))!;
+    private async Task<JsonArray> RunsAsync(Guid rule) => (await _admin.GetFromJsonAsync<JsonObject>($"/api/automation-rules/{rule}/runs?limit=500"))!["items"]!.AsArray();
 
     private static async Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> done)
     {
@@ -107,7 +107,7 @@ public sealed class AutomationTests() : TenantHostTest(PluginFolder.Customers, P
         var tier = await EventuallyAsync(async () => (await admin.GetObjectAsync($"{Customers}/{east}"))["tier"]!.GetValue<string>(), t => t == "Key");
         Assert.Equal("Key", tier);
         Assert.Equal("Standard", (await admin.GetObjectAsync($"{Customers}/{west}"))["tier"]!.GetValue<string>());
-        var runs = (await admin.GetFromJsonAsync<JsonArray>($"/api/automation-rules/{rule}/runs"))!;
+        var runs = (await admin.GetFromJsonAsync<JsonObject>($"/api/automation-rules/{rule}/runs?limit=500"))!["items"]!.AsArray();
         Assert.All(runs, r => Assert.Equal(east, r!["recordId"]!.GetValue<Guid>()));
         Assert.Equal(HttpStatusCode.BadRequest, (await admin.PostAsJsonAsync("/api/automation-rules", new
         {
@@ -130,5 +130,20 @@ public sealed class AutomationTests() : TenantHostTest(PluginFolder.Customers, P
         var errors = (await bad.ObjectAsync())["errors"]!.AsObject();
         Assert.NotNull(errors["trigger"]);
         Assert.NotNull(errors["actions[0].type"]);
+    }
+
+    [Theory]
+    [InlineData("{\"type\":1}", "actions[0].type")]
+    [InlineData("{\"type\":\"\\ud800\"}", "actions[0].type")]
+    [InlineData("{\"type\":\"assign\",\"team\":42}", "actions[0].team")]
+    [InlineData("{\"type\":\"webhook\",\"webhook\":\"not-a-guid\"}", "actions[0].webhook")]
+    [InlineData("{\"type\":\"set\",\"fields\":\"tier\"}", "actions[0].fields")]
+    [InlineData("{\"type\":\"create\",\"fields\":{},\"entity\":7}", "actions[0].entity")]
+    public async Task An_action_with_a_value_of_the_wrong_kind_is_a_400_naming_it_not_a_rule_that_fails_later(string action, string field)
+    {
+        var body = $"{{\"name\":\"x\",\"entity\":\"customers.customers\",\"trigger\":\"created\",\"actions\":[{action}]}}";
+        var bad = await _admin.PostAsync("/api/automation-rules", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.NotNull((await bad.ObjectAsync())["errors"]![field]);
     }
 }

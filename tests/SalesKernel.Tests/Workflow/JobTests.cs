@@ -25,7 +25,7 @@ public sealed class JobTests : IDisposable
     private async Task<JsonArray> RunsAsync(KernelHost host)
     {
         using var platform = await host.PlatformClientAsync();
-        return (await platform.GetFromJsonAsync<JsonArray>("/api/jobs/runs?job=deals.sweep&limit=500"))!;
+        return (await platform.GetFromJsonAsync<JsonObject>("/api/jobs/runs?job=deals.sweep&limit=500"))!["items"]!.AsArray();
     }
 
     [Fact]

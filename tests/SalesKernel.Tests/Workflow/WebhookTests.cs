@@ -73,7 +73,7 @@ public sealed class WebhookTests : IAsyncLifetime
             JsonNode? log = null;
             for (var i = 0; i < 100; i++)
             {
-                log = (await admin.GetFromJsonAsync<JsonArray>($"/api/webhooks/{hookId}/deliveries"))!.SingleOrDefault();
+                log = (await admin.GetFromJsonAsync<JsonObject>($"/api/webhooks/{hookId}/deliveries"))!["items"]!.AsArray().SingleOrDefault();
                 if (log?["lastStatus"] is not null) break;
                 await Task.Delay(100);
             }
@@ -100,7 +100,7 @@ public sealed class WebhookTests : IAsyncLifetime
             JsonNode? log = null;
             for (var i = 0; i < 100; i++)
             {
-                log = (await admin.GetFromJsonAsync<JsonArray>($"/api/webhooks/{hookId}/deliveries"))!.Single();
+                log = (await admin.GetFromJsonAsync<JsonObject>($"/api/webhooks/{hookId}/deliveries"))!["items"]!.AsArray().Single();
                 if (log?["deliveredAtUtc"] is not null) break;
                 await Task.Delay(100);
             }
