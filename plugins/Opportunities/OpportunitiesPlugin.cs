@@ -25,7 +25,8 @@ public sealed class OpportunitiesPlugin : ISalesKernelPlugin
             b.Property(o => o.Stage).HasConversion<string>().HasMaxLength(20);
             b.Property(o => o.NextStep).HasMaxLength(500);
             b.Property(o => o.LostReason).HasMaxLength(2000);
-            b.HasOne<Customer>().WithMany().HasForeignKey(o => o.CustomerId).OnDelete(DeleteBehavior.Cascade);
+            // a customer with opportunities is not deleted: money was at stake (409 until they are deleted or moved)
+            b.HasOne<Customer>().WithMany().HasForeignKey(o => o.CustomerId).OnDelete(DeleteBehavior.Restrict);
             b.HasOne<Contact>().WithMany().HasForeignKey(o => o.ContactId).OnDelete(DeleteBehavior.SetNull);
             // the forecast reads by stage and close date; the overdue list by follow-up date
             b.HasIndex(o => new { o.Stage, o.ExpectedCloseDate });

@@ -91,6 +91,29 @@ internal static class EntitySetModel
         }
     }
 
+    public const string DeleteRuleAnnotation = "SalesKernel:DeleteRule";
+
+    /// <summary>
+    /// Foreign keys from an entity set to an entity set keep the delete behaviour the plugin declared as
+    /// its delete rule (an annotation the pipeline carries out, record by record), and become Restrict in
+    /// the database: no delete of a record another refers to happens behind the pipeline's back.
+    /// </summary>
+    public static void RestrictDeletes(ModelBuilder modelBuilder, IReadOnlySet<Type> entitySets)
+    {
+        foreach (var entityType in modelBuilder.Model.GetEntityTypes().Where(e => entitySets.Contains(e.ClrType)))
+            foreach (var fk in entityType.GetForeignKeys().Where(f => entitySets.Contains(f.PrincipalEntityType.ClrType)))
+            {
+                var rule = fk.DeleteBehavior switch
+                {
+                    DeleteBehavior.Cascade or DeleteBehavior.ClientCascade => DeleteRule.Cascade,
+                    DeleteBehavior.SetNull or DeleteBehavior.ClientSetNull => DeleteRule.Detach,
+                    _ => DeleteRule.Restrict,
+                };
+                fk.SetAnnotation(DeleteRuleAnnotation, rule.ToString());
+                fk.DeleteBehavior = DeleteBehavior.Restrict;
+            }
+    }
+
     /// <summary>An index on (tenant, property): every query of a set is within one tenant.</summary>
     private static void EnsureIndex(IMutableEntityType entityType, string propertyName)
     {

@@ -29,6 +29,29 @@ public sealed class KernelDbContext(DbContextOptions<KernelDbContext> options, P
 
     internal PluginCatalog Catalog { get; } = catalog;
 
+    private int _pipelineWrites;
+
+    /// <summary>Whether the write pipeline (or the demo seed's bulk writer) is saving: only then may entity-set records be written.</summary>
+    internal bool IsPipelineWrite => _pipelineWrites > 0;
+
+    /// <summary>Marks the saves made until disposal as the pipeline's own.</summary>
+    internal IDisposable PipelineWrite()
+    {
+        _pipelineWrites++;
+        return new Scope(this);
+    }
+
+    private sealed class Scope(KernelDbContext db) : IDisposable
+    {
+        private bool _done;
+        public void Dispose()
+        {
+            if (_done) return;
+            _done = true;
+            db._pipelineWrites--;
+        }
+    }
+
     public DbSet<SchemaHistoryEntry> SchemaHistory => Set<SchemaHistoryEntry>();
     public DbSet<AuditEntry> Audit => Set<AuditEntry>();
     public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
@@ -99,6 +122,7 @@ public sealed class KernelDbContext(DbContextOptions<KernelDbContext> options, P
             EntitySetModel.AddTenantFilter(modelBuilder, set, this);
         }
         foreach (var (_, extension) in Catalog.Extensions) EntitySetModel.AddExtension(modelBuilder, extension);
+        EntitySetModel.RestrictDeletes(modelBuilder, Catalog.EntitySets.Select(s => s.Set.ClrType).ToHashSet());
     }
 
     /// <summary><c>&lt;plugin id&gt;_&lt;entity name&gt;</c> in lower case, dots and dashes as underscores.</summary>

@@ -271,7 +271,7 @@ public sealed class DemoSeed(IServiceProvider services)
                     TenantId = tenantId, AtUtc = DateTime.UtcNow, UserId = Author, EntitySet = set.FullName, RecordId = Guid.Empty, Operation = "Seed",
                     Changes = JsonSerializer.Serialize(new[] { new FieldChange("rows", null, batch) }, RecordPipeline.ValueJson),
                 });
-                await db.SaveChangesAsync(cancellationToken);
+                using (db.PipelineWrite()) await db.SaveChangesAsync(cancellationToken); // the bulk writer stamps the kernel's columns itself
                 await transaction.CommitAsync(cancellationToken);
                 db.ChangeTracker.Clear();
                 written += batch;

@@ -35,6 +35,10 @@ internal sealed class KernelExceptionHandler(IProblemDetailsService problems) : 
                 Status = 409, Title = "Possible duplicate", Detail = d.Message,
                 Extensions = { ["candidates"] = d.Candidates, ["hint"] = "Repeat the request with ?force=true to write it anyway." },
             },
+            RecordInUseException u => new ProblemDetails
+            {
+                Status = 409, Title = "Other records refer to it", Detail = u.Message, Extensions = { ["usedBy"] = u.UsedBy },
+            },
             ConcurrencyConflictException c => new ProblemDetails { Status = 412, Title = "The record was changed by someone else", Detail = c.Message },
             RuleViolationException r => new ProblemDetails
             {

@@ -252,6 +252,8 @@ public static class SalesKernelHostingExtensions
         });
     }
 
+    private static readonly EntitySetWriteGuard WriteGuard = new();
+
     private static void ConfigureDatabase(DbContextOptionsBuilder options, DatabaseOptions database, string dataPath)
     {
         switch (database.Provider)
@@ -274,6 +276,7 @@ public static class SalesKernelHostingExtensions
                 break;
         }
         options.ReplaceService<IModelCacheKeyFactory, PluginModelCacheKeyFactory>();
+        options.AddInterceptors(WriteGuard);
         if (database.StrictQueries)
             options.ConfigureWarnings(w => w.Throw(CoreEventId.RowLimitingOperationWithoutOrderByWarning, CoreEventId.FirstWithoutOrderByAndFilterWarning,
                 CoreEventId.DistinctAfterOrderByWithoutRowLimitingOperatorWarning));

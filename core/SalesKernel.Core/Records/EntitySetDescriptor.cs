@@ -17,9 +17,15 @@ public sealed class EntitySetDescriptor
     public required IReadOnlyList<ValidatorRegistration> Validators { get; init; }
     public required IReadOnlyList<EventHandlerRegistration> EventHandlers { get; init; }
 
+    /// <summary>What refers to records of this set, and what deleting one does to those (worked out once the registry has every set).</summary>
+    public IReadOnlyList<DeleteRelation> Dependents { get; internal set; } = [];
+
     public string FullName => Definition.FullName;
     public Type ClrType => Definition.ClrType;
     public string Route => $"/api/{Plugin.Id}/{Definition.Name}";
 
     public RecordField? FindField(string name) => Fields.FirstOrDefault(f => f.Name == name);
 }
+
+/// <summary>Records of <paramref name="Child"/> refer to a record through <paramref name="PropertyName"/> (API name <paramref name="Field"/>).</summary>
+public sealed record DeleteRelation(EntitySetDescriptor Child, string PropertyName, string Field, DeleteRule Rule);

@@ -54,7 +54,37 @@ public sealed class EntitySetRegistry
                 });
             }
         }
+        foreach (var set in sets) set.Dependents = DependentsOf(set, sets);
         return new EntitySetRegistry(sets);
+    }
+
+    /// <summary>
+    /// The records that refer to a record of <paramref name="principal"/>, with what deleting it does to them:
+    /// foreign keys (their declared rule), then reference fields no foreign key backs (their <c>OnDelete</c>,
+    /// or detach when they may be empty and refuse when not).
+    /// </summary>
+    private static List<DeleteRelation> DependentsOf(EntitySetDescriptor principal, List<EntitySetDescriptor> sets)
+    {
+        var relations = new List<DeleteRelation>();
+        foreach (var child in sets)
+        {
+            var keyed = new HashSet<string>();
+            foreach (var fk in child.EntityType.GetForeignKeys().Where(f => f.PrincipalEntityType.ClrType == principal.ClrType && f.Properties.Count == 1))
+            {
+                var property = fk.Properties[0];
+                keyed.Add(property.Name);
+                var rule = Enum.TryParse<DeleteRule>(fk[EntitySetModel.DeleteRuleAnnotation] as string, out var declared) ? declared : DeleteRule.Restrict;
+                relations.Add(new DeleteRelation(child, property.Name, child.Fields.FirstOrDefault(f => f.PropertyName == property.Name)?.Name ?? JsonNames.CamelCase(property.Name),
+                    property.IsNullable && rule == DeleteRule.Detach ? DeleteRule.Detach : rule == DeleteRule.Detach ? DeleteRule.Restrict : rule));
+            }
+            foreach (var field in child.Fields.Where(f => f.Type == FieldType.Reference && f.ReferenceTo == principal.FullName && !keyed.Contains(f.PropertyName)))
+            {
+                var rule = field.OnDelete ?? (field.IsNullable ? DeleteRule.Detach : DeleteRule.Restrict);
+                if (rule == DeleteRule.Detach && !field.IsNullable) rule = DeleteRule.Restrict; // a reference that may not be empty cannot be emptied
+                relations.Add(new DeleteRelation(child, field.PropertyName, field.Name, rule));
+            }
+        }
+        return relations;
     }
 
     private static List<RecordField> Fields(EntitySetDefinition set, IEntityType entityType, List<EntityExtensionDefinition> extensions)
@@ -116,6 +146,7 @@ public sealed class EntitySetRegistry
             Maximum = d.Maximum,
             Choices = valueType.IsEnum ? Enum.GetNames(valueType) : null,
             ReferenceTo = d.ReferenceTo,
+            OnDelete = d.OnDelete,
             Property = property.PropertyInfo,
         };
     }
@@ -156,7 +187,7 @@ public sealed class EntitySetRegistry
         Name = f.Name, PropertyName = f.PropertyName, ClrType = f.ClrType, Type = f.Type, Source = f.Source, Owner = f.Owner,
         DisplayName = f.DisplayName, IsRequired = readOnly is null && f.IsRequired, IsReadOnly = readOnly ?? f.IsReadOnly, IsSearchable = f.IsSearchable,
         IsFilterable = isFilterable, IsSortable = isSortable, IsNullable = f.IsNullable, MaxLength = f.MaxLength,
-        Minimum = f.Minimum, Maximum = f.Maximum, Choices = f.Choices, ReferenceTo = f.ReferenceTo, Property = f.Property,
+        Minimum = f.Minimum, Maximum = f.Maximum, Choices = f.Choices, ReferenceTo = f.ReferenceTo, OnDelete = f.OnDelete, Property = f.Property,
     };
 
     private static string Humanize(string camel) =>

@@ -41,6 +41,8 @@ public sealed class RecordField
     public double? Maximum { get; init; }
     public IReadOnlyList<string>? Choices { get; init; }
     public string? ReferenceTo { get; init; }
+    /// <summary>For a reference without a foreign key: the declared delete rule, if any.</summary>
+    public DeleteRule? OnDelete { get; init; }
     /// <summary>The CLR property, when the field is one (not shadow, not custom).</summary>
     public PropertyInfo? Property { get; init; }
 

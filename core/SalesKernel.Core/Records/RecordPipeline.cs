@@ -136,11 +136,100 @@ public sealed class RecordPipeline(
         await PrepareAsync(cancellationToken);
         await InTransactionAsync(async () =>
         {
-            var entry = await FindTrackedAsync(set, id, expectedVersion, Privileges.Delete, cancellationToken);
-            entry.State = EntityState.Deleted;
-            await RunStagesAsync(set, entry, WriteOperation.Delete, cancellationToken);
-            return entry;
+            await DeleteRecordAsync(set, id, expectedVersion, cancellationToken);
+            return 0;
         }, cancellationToken);
+    }
+
+    /// <summary>The most records one delete may cascade to or detach per relation; beyond it the caller deletes them first.</summary>
+    public const int MaxCascade = 1000;
+
+    /// <summary>Deletes a record after carrying out the delete rules of the records that refer to it.</summary>
+    private async Task DeleteRecordAsync(EntitySetDescriptor set, Guid id, long? expectedVersion, CancellationToken cancellationToken)
+    {
+        var callerWrite = IsCallerWrite;
+        var entry = await FindTrackedAsync(set, id, expectedVersion, Privileges.Delete, cancellationToken);
+        await ApplyDeleteRulesAsync(set, id, callerWrite, cancellationToken);
+        entry.State = EntityState.Deleted;
+        await RunStagesAsync(set, entry, WriteOperation.Delete, cancellationToken);
+    }
+
+    /// <summary>
+    /// What deleting a record does to the records that refer to it, each relation by its rule: Restrict
+    /// refuses (409 naming them), Cascade deletes them and Detach empties their reference — each an
+    /// audited write through the stages, which a caller must be allowed to make on every one of them.
+    /// </summary>
+    private async Task ApplyDeleteRulesAsync(EntitySetDescriptor set, Guid id, bool callerWrite, CancellationToken cancellationToken)
+    {
+        if (set.Dependents.Count == 0) return;
+        var work = new List<(DeleteRelation Relation, List<Guid> Ids)>();
+        var blockers = new List<RecordUse>();
+        foreach (var relation in set.Dependents)
+        {
+            var ids = await CallTypedAsync<List<Guid>>(nameof(ReferringAsync), relation.Child, relation, id, MaxCascade + 1, cancellationToken);
+            if (ids.Count == 0) continue;
+            // a plugin the tenant has off keeps its data and runs nothing: its records in the way refuse the delete
+            if (relation.Rule == DeleteRule.Restrict || !_enabled.Contains(relation.Child.Plugin.Id) || ids.Count > MaxCascade)
+                blockers.Add(new RecordUse(relation.Child.FullName, relation.Field,
+                    ids.Count > MaxCascade ? await CallTypedAsync<int>(nameof(CountReferringAsync), relation.Child, relation, id, cancellationToken) : ids.Count));
+            else work.Add((relation, ids));
+        }
+        if (blockers.Count > 0) throw new RecordInUseException(set.FullName, id, blockers);
+        if (callerWrite)
+            foreach (var (relation, ids) in work)
+            {
+                var privilege = relation.Rule == DeleteRule.Cascade ? Privileges.Delete : Privileges.Update;
+                var reached = await CallTypedAsync<int>(nameof(CountWithinAsync), relation.Child, relation.Child, ids, privilege, cancellationToken);
+                if (reached < ids.Count)
+                    throw new AccessDeniedException($"Deleting it would {(relation.Rule == DeleteRule.Cascade ? "delete" : "change")} {ids.Count - reached} " +
+                        $"{relation.Child.Definition.PluralDisplayName?.En ?? relation.Child.FullName} you may not {privilege}.");
+            }
+        // the referring records' writes are part of this delete: checked above, not again one by one
+        _depth++;
+        try
+        {
+            foreach (var (relation, ids) in work)
+                foreach (var childId in ids)
+                {
+                    if (relation.Rule == DeleteRule.Cascade) await DeleteRecordAsync(relation.Child, childId, null, cancellationToken);
+                    else await UpdateAsync(relation.Child, childId, null, entry => entry.Property(relation.PropertyName).CurrentValue = null, cancellationToken);
+                }
+        }
+        finally
+        {
+            _depth--;
+        }
+    }
+
+    private Task<T> CallTypedAsync<T>(string method, EntitySetDescriptor set, params object[] arguments) =>
+        (Task<T>)typeof(RecordPipeline).GetMethod(method, System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!
+            .MakeGenericMethod(set.ClrType).Invoke(this, arguments)!;
+
+    private IQueryable<TEntity> Referring<TEntity>(DeleteRelation relation, Guid id) where TEntity : class, IEntity
+    {
+        var record = System.Linq.Expressions.Expression.Parameter(typeof(TEntity), "r");
+        var type = relation.Child.EntityType.FindProperty(relation.PropertyName)!.ClrType;
+        var property = System.Linq.Expressions.Expression.Call(typeof(EF), nameof(EF.Property), [type], record, System.Linq.Expressions.Expression.Constant(relation.PropertyName));
+        var equals = System.Linq.Expressions.Expression.Equal(property, Queries.FilterTranslator.Parameter(id, type));
+        return db.Set<TEntity>().Where(System.Linq.Expressions.Expression.Lambda<Func<TEntity, bool>>(equals, record));
+    }
+
+    private Task<List<Guid>> ReferringAsync<TEntity>(DeleteRelation relation, Guid id, int take, CancellationToken cancellationToken) where TEntity : class, IEntity =>
+        Referring<TEntity>(relation, id).OrderBy(e => e.Id).Select(e => e.Id).Take(take).ToListAsync(cancellationToken);
+
+    private Task<int> CountReferringAsync<TEntity>(DeleteRelation relation, Guid id, CancellationToken cancellationToken) where TEntity : class, IEntity =>
+        Referring<TEntity>(relation, id).CountAsync(cancellationToken);
+
+    /// <summary>How many of the records the caller's depth of a privilege reaches (shares grant reading only).</summary>
+    private Task<int> CountWithinAsync<TEntity>(EntitySetDescriptor set, List<Guid> ids, string privilege, CancellationToken cancellationToken) where TEntity : class, IEntity
+    {
+        var depth = access.Depth(set, privilege);
+        if (depth == AccessDepth.None) return Task.FromResult(0);
+        var query = db.Set<TEntity>().Where(e => ids.Contains(e.Id));
+        var record = System.Linq.Expressions.Expression.Parameter(typeof(TEntity), "r");
+        if (access.Scope(set, depth, record, withShares: false) is { } scope)
+            query = query.Where(System.Linq.Expressions.Expression.Lambda<Func<TEntity, bool>>(scope, record));
+        return query.CountAsync(cancellationToken);
     }
 
     /// <summary>Gives a record to another owner and team: needs the assign privilege over the record.</summary>
@@ -249,6 +338,7 @@ public sealed class RecordPipeline(
     /// </summary>
     public async Task AsSystemAsync(int chainDepth, Func<Task> work, CancellationToken cancellationToken)
     {
+        var (wasSystem, wasDepth) = (_system, ChainDepth);
         _system = true;
         ChainDepth = chainDepth;
         try
@@ -257,8 +347,7 @@ public sealed class RecordPipeline(
         }
         finally
         {
-            _system = false;
-            ChainDepth = 0;
+            (_system, ChainDepth) = (wasSystem, wasDepth);
         }
     }
 
@@ -476,9 +565,12 @@ public sealed class RecordPipeline(
             }
 
             change.AllowSet = operation != WriteOperation.Delete;
-            foreach (var handler in set.PreOperationHandlers.Where(h => _enabled.Contains(h.PluginId)))
+            var handlers = set.PreOperationHandlers.Where(h => _enabled.Contains(h.PluginId)).ToList();
+            var asValidated = handlers.Count > 0 && operation != WriteOperation.Delete ? fields.ToDictionary(f => f.Name, f => RecordValues.Get(entry, f)) : null;
+            foreach (var handler in handlers)
                 await change.InvokeHandlerAsync(services.GetRequiredService(handler.HandlerType), cancellationToken);
             change.AllowSet = false;
+            if (asValidated is not null) await CheckHandlerChangesAsync(set, entry, fields, asValidated, cancellationToken);
 
             var changes = Diff(entry, fields, operation, beforeValues);
             change.Freeze(changes.Select(c => c.Field).ToList());
@@ -508,6 +600,20 @@ public sealed class RecordPipeline(
         {
             _depth--;
         }
+    }
+
+    /// <summary>What pre-operation handlers changed meets the same checks as what the caller sent: fields and references (in the tenant).</summary>
+    private async Task CheckHandlerChangesAsync(EntitySetDescriptor set, EntityEntry entry, IReadOnlyList<RecordField> fields,
+        Dictionary<string, object?> validated, CancellationToken cancellationToken)
+    {
+        entry.DetectChanges();
+        var changed = fields.Where(f => !Equal(validated.GetValueOrDefault(f.Name), RecordValues.Get(entry, f))).ToList();
+        if (changed.Count == 0) return;
+        var errors = new Dictionary<string, List<string>>();
+        FieldValidation.Check(entry, changed, errors);
+        if (errors.Count > 0)
+            throw new RecordValidationException(errors.ToDictionary(e => e.Key, e => e.Value.Select(m => $"{m} (as a rule of {set.FullName} set it)").ToArray()));
+        await CheckReferencesAsync(set, entry, changed, validated, callerWrite: false, cancellationToken);
     }
 
     private async Task ValidateAsync(EntitySetDescriptor set, EntityEntry entry, IRecordChange change, IReadOnlyList<RecordField> fields,
@@ -542,7 +648,7 @@ public sealed class RecordPipeline(
     {
         try
         {
-            await db.SaveChangesAsync(cancellationToken);
+            using (db.PipelineWrite()) await db.SaveChangesAsync(cancellationToken);
         }
         catch (DbUpdateConcurrencyException e) when (e.Entries.FirstOrDefault() is { Entity: IEntity record } stale)
         {
@@ -554,9 +660,33 @@ public sealed class RecordPipeline(
         }
     }
 
+    private int _savepoints;
+
     public async Task<T> InTransactionAsync<T>(Func<Task<T>> work, CancellationToken cancellationToken = default)
     {
-        if (db.Database.CurrentTransaction is not null) return await work();
+        if (db.Database.CurrentTransaction is { } current)
+        {
+            // a write inside a write: a savepoint, so that when it fails — and its caller catches that and
+            // goes on — nothing of it is left behind, in the database or in the change tracker
+            var savepoint = $"sk_{++_savepoints}";
+            db.ChangeTracker.DetectChanges();
+            var before = db.ChangeTracker.Entries().ToDictionary(e => e.Entity, e => e.State, ReferenceEqualityComparer.Instance);
+            await current.CreateSavepointAsync(savepoint, cancellationToken);
+            try
+            {
+                var result = await work();
+                await current.ReleaseSavepointAsync(savepoint, cancellationToken);
+                return result;
+            }
+            catch
+            {
+                await current.RollbackToSavepointAsync(savepoint, CancellationToken.None);
+                db.ChangeTracker.DetectChanges();
+                foreach (var entry in db.ChangeTracker.Entries().ToList())
+                    if (!before.TryGetValue(entry.Entity, out var state) || state != entry.State) entry.State = EntityState.Detached;
+                throw;
+            }
+        }
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         try
         {

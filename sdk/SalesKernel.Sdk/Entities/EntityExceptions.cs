@@ -57,3 +57,39 @@ public sealed class DuplicateRecordException(string entitySet, IReadOnlyList<Gui
     /// <summary>The records it may duplicate.</summary>
     public IReadOnlyList<Guid> Candidates { get; } = candidates;
 }
+
+/// <summary>
+/// What deleting a record does to the records of another entity set that refer to it. The kernel runs
+/// it through the write pipeline — privileges, handlers, audit and events apply to each record it
+/// touches — and the database refuses any delete that would leave a reference dangling.
+/// </summary>
+public enum DeleteRule
+{
+    /// <summary>The delete is refused (409) while such records exist, naming their set and how many there are.</summary>
+    Restrict,
+    /// <summary>They are deleted with it, each as an audited delete the caller must be allowed to make (the contacts of a customer).</summary>
+    Cascade,
+    /// <summary>Their reference is emptied, as an audited update (the contact an opportunity named).</summary>
+    Detach,
+}
+
+/// <summary>Records of other sets refer to a record being deleted, and their rule refuses it. The client gets 409.</summary>
+/// <param name="entitySet">The full name of the set of the record being deleted.</param>
+/// <param name="id">The record's id.</param>
+/// <param name="usedBy">What refers to it: entity set, field and how many records.</param>
+public sealed class RecordInUseException(string entitySet, Guid id, IReadOnlyList<RecordUse> usedBy)
+    : Exception($"The {entitySet} record {id} cannot be deleted while {string.Join(", ", usedBy.Select(u => $"{u.Count} {u.EntitySet} record(s)"))} refer to it.")
+{
+    /// <summary>The full name of the set of the record being deleted.</summary>
+    public string EntitySet { get; } = entitySet;
+    /// <summary>The record's id.</summary>
+    public Guid Id { get; } = id;
+    /// <summary>What refers to it.</summary>
+    public IReadOnlyList<RecordUse> UsedBy { get; } = usedBy;
+}
+
+/// <summary>Records of one set that refer to a record through one field.</summary>
+/// <param name="EntitySet">The referring set's full name.</param>
+/// <param name="Field">The referring field's API name.</param>
+/// <param name="Count">How many records.</param>
+public sealed record RecordUse(string EntitySet, string Field, int Count);

@@ -85,4 +85,19 @@ public class FieldBuilder
         Definition.ReferenceTo = entitySet;
         return this;
     }
+
+    /// <summary>
+    /// What deleting the referenced record does to a record that refers to it through this field, for
+    /// a reference with no foreign key in the model (with one, its <c>OnDelete</c> in the EF model says
+    /// it: <c>Cascade</c> is <see cref="DeleteRule.Cascade"/>, <c>SetNull</c> and <c>ClientSetNull</c>
+    /// are <see cref="DeleteRule.Detach"/>, the rest <see cref="DeleteRule.Restrict"/>). Without it, a
+    /// reference that may be empty is detached and one that may not refuses the delete.
+    /// </summary>
+    /// <param name="rule">The rule.</param>
+    /// <returns>This builder.</returns>
+    public FieldBuilder OnDelete(DeleteRule rule)
+    {
+        Definition.OnDelete = rule;
+        return this;
+    }
 }

@@ -40,4 +40,9 @@ public sealed class FieldDefinition
     public double? Maximum { get; set; }
     /// <summary>For references: the target entity set's full name.</summary>
     public string? ReferenceTo { get; set; }
+    /// <summary>
+    /// For references: what deleting the referenced record does to this record — see
+    /// <see cref="FieldBuilder.OnDelete"/>. Null: detach when the field may be empty, refuse otherwise.
+    /// </summary>
+    public DeleteRule? OnDelete { get; set; }
 }

@@ -110,4 +110,27 @@ public sealed class PipelineTests() : TenantHostTest(PluginFolder.Customers, Plu
         Assert.Contains("\"region\"", single["changesJson"]!.GetValue<string>());
         Assert.NotNull(await _db.ScalarAsync("SELECT \"DispatchedAtUtc\" FROM sk_outbox"));
     }
+
+    [Fact]
+    public async Task A_nested_write_that_fails_and_is_caught_leaves_nothing_behind()
+    {
+        var created = await _client.PostAsJsonAsync(Url, new { name = "Tolerant Co", region = "tolerant" });
+        Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
+        // the handler's first credit change was saved inside the failed nested write: rolled back to its savepoint
+        Assert.Equal(0L, await _db.CountAsync("credit_creditchange"));
+        Assert.Equal(0L, Convert.ToInt64(await _db.ScalarAsync("SELECT COUNT(*) FROM sk_audit WHERE \"EntitySet\" = 'credit.changes'")));
+        Assert.Equal(0L, Convert.ToInt64(await _db.ScalarAsync("SELECT COUNT(*) FROM sk_outbox WHERE \"EntitySet\" = 'credit.changes'")));
+        Assert.Equal(1L, await _db.CountAsync("customers_customer"));
+    }
+
+    [Fact]
+    public async Task What_a_pre_operation_handler_sets_is_validated_like_what_the_caller_sent()
+    {
+        var refused = await _client.PostAsJsonAsync(Url, new { name = "Graded Co", industry = "grade:" + new string('A', 30) });
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains("at most 10 characters", (await refused.ObjectAsync())["errors"]!["creditGrade"]![0]!.GetValue<string>());
+        Assert.Equal(0L, await _db.CountAsync("customers_customer"));
+        var fine = await _client.CreateAsync(Url, new { name = "Graded Co", industry = "grade:AA" });
+        Assert.Equal("AA", fine["creditGrade"]!.GetValue<string>());
+    }
 }

@@ -35,6 +35,8 @@ public sealed class CreditPlugin : ISalesKernelPlugin
         builder.AddHandler<Customer, CreditChangeLog>(HandlerStage.PostOperation, order: 10);
         builder.AddHandler<Customer, LateRefusal>(HandlerStage.PostOperation, order: 20);
         builder.AddHandler<Customer, LoopingHandler>(HandlerStage.PostOperation, order: 30);
+        builder.AddHandler<Customer, GradeFromNote>(HandlerStage.PreOperation, order: 10);
+        builder.AddHandler<Customer, TolerantLog>(HandlerStage.PostOperation, order: 40);
         builder.AddEventHandler<Customer, ReceivedEvents.Handler>();
         // a slow handler (SalesKernel:Plugins:Settings:credit:HandlerDelayMs), so hosts sharing a database overlap
         builder.Services.AddSingleton(new ReceivedEvents(TimeSpan.FromMilliseconds(int.TryParse(builder.Configuration["HandlerDelayMs"], out var delay) ? delay : 0)));
@@ -97,6 +99,39 @@ public sealed class LoopingHandler(IEntityStore store) : IEntityHandler<Customer
     {
         if (change.After?.Region != "loop") return;
         await store.UpdateAsync<Customer>(change.Id, c => c.Industry = $"depth {change.Depth}", cancellationToken: cancellationToken);
+    }
+}
+
+/// <summary>Sets the grade from the industry, unchecked: a pre-operation handler's value must meet the field's rules too.</summary>
+public sealed class GradeFromNote : IEntityHandler<Customer>
+{
+    public Task HandleAsync(IEntityChange<Customer> change, CancellationToken cancellationToken)
+    {
+        if (change.After?.Industry is { } industry && industry.StartsWith("grade:", StringComparison.Ordinal))
+            change.Set("creditGrade", industry["grade:".Length..]);
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>Tries a nested write that fails part way, and carries on: what it wrote before failing must not stay.</summary>
+public sealed class TolerantLog(IEntityStore store) : IEntityHandler<Customer>
+{
+    public async Task HandleAsync(IEntityChange<Customer> change, CancellationToken cancellationToken)
+    {
+        if (change.After?.Region != "tolerant" || change.Operation != WriteOperation.Create) return;
+        try
+        {
+            await store.InTransactionAsync(async () =>
+            {
+                await store.CreateAsync(new CreditChange { CustomerId = change.Id, Note = "written, then rolled back" }, cancellationToken: cancellationToken);
+                await store.CreateAsync(new CreditChange { CustomerId = change.Id, Note = new string('x', 500) }, cancellationToken: cancellationToken); // too long: fails
+                return 0;
+            }, cancellationToken);
+        }
+        catch (RecordValidationException)
+        {
+            // the log is optional: the customer is written without it
+        }
     }
 }
 

@@ -1,0 +1,39 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+
+namespace SalesKernel.Core.Data;
+
+/// <summary>
+/// Refuses a save that writes entity-set records outside the write pipeline — a plugin that changes a
+/// tracked record and calls <c>SaveChanges</c> on an injected context would skip validation, handlers,
+/// audit and events. The save fails, and nothing of it is written.
+/// </summary>
+internal sealed class EntitySetWriteGuard : SaveChangesInterceptor
+{
+    public override InterceptionResult<int> SavingChanges(DbContextEventData eventData, InterceptionResult<int> result)
+    {
+        Check(eventData.Context);
+        return result;
+    }
+
+    public override ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result,
+        CancellationToken cancellationToken = default)
+    {
+        Check(eventData.Context);
+        return ValueTask.FromResult(result);
+    }
+
+    private static void Check(DbContext? context)
+    {
+        if (context is not KernelDbContext db || db.IsPipelineWrite) return;
+        var sets = db.Catalog.EntitySets.Select(s => s.Set.ClrType).ToHashSet();
+        if (sets.Count == 0) return;
+        db.ChangeTracker.DetectChanges();
+        var written = db.ChangeTracker.Entries()
+            .FirstOrDefault(e => e.State is EntityState.Added or EntityState.Modified or EntityState.Deleted && sets.Contains(e.Metadata.ClrType));
+        if (written is not null)
+            throw new InvalidOperationException(
+                $"{written.Metadata.ClrType.Name} is an entity set: its records are written through IEntityStore (validation, handlers, audit, events), " +
+                "not by SaveChanges on a context.");
+    }
+}
