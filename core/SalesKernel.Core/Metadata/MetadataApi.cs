@@ -46,7 +46,8 @@ internal static class MetadataApi
 
     public static FieldMetadata Describe(RecordField f) => new(
         f.Name, f.Type.ToString(), f.Source.ToString(), f.Owner, f.DisplayName, f.IsRequired, f.IsReadOnly,
-        f.IsSearchable, f.IsFilterable, f.IsSortable, f.IsNullable, f.MaxLength, f.Minimum, f.Maximum, f.Choices, f.ReferenceTo);
+        f.IsSearchable, f.IsFilterable, f.IsSortable, f.IsNullable, f.MaxLength, f.Minimum, f.Maximum, f.Choices, f.ReferenceTo,
+        f.Format == FieldFormat.None ? null : f.Format.ToString());
 }
 
 public sealed record MetadataDocument(IReadOnlyList<EntitySetMetadata> EntitySets, IReadOnlyList<PermissionSummary> Permissions);
@@ -63,4 +64,5 @@ public sealed record GuardMetadata(string Rule, string Reason);
 public sealed record FieldMetadata(
     string Name, string Type, string Source, string Owner, LocalizedText? DisplayName, bool Required, bool ReadOnly,
     bool Searchable, bool Filterable, bool Sortable, bool Nullable, int? MaxLength, double? Minimum, double? Maximum,
-    IReadOnlyList<string>? Choices, string? ReferenceTo);
+    IReadOnlyList<string>? Choices, string? ReferenceTo,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? Format);

@@ -216,8 +216,9 @@ internal static class EntitySetEndpoints
         var errors = new Dictionary<string, List<string>>();
         var values = RecordReader.Read(body.RootElement, pipeline.VisibleFieldsOf(set), isCreate: true, errors);
         RefuseFrozen(set, pipeline, values, errors);
-        ThrowIfAny(errors);
         var (entity, rest) = RecordReader.NewEntity(set.ClrType, values);
+        // what could not be read is answered together with what the pipeline finds: one 400 with every error
+        pipeline.ReadErrors = errors;
         var entry = await pipeline.CreateAsync(set, entity, rest, ct);
         var createdId = ((IEntity)entry.Entity).Id;
         return await ReadAsync(set, createdId, http, pipeline, ct, status: 201) ?? Results.Created($"{set.Route}/{createdId}", new { id = createdId });
@@ -232,7 +233,7 @@ internal static class EntitySetEndpoints
         var errors = new Dictionary<string, List<string>>();
         var values = RecordReader.Read(body.RootElement, pipeline.VisibleFieldsOf(set), isCreate: false, errors);
         RefuseFrozen(set, pipeline, values, errors);
-        ThrowIfAny(errors);
+        pipeline.ReadErrors = errors;
         await pipeline.UpdateAsync(set, id, expected, entry =>
         {
             foreach (var (field, value) in values.Fields) RecordValues.Set(entry, field, value);
@@ -270,19 +271,20 @@ internal static class EntitySetEndpoints
         var count = body.RootElement.GetArrayLength();
         if (count is 0 or > MaxBulk)
             throw new RecordValidationException(new Dictionary<string, string[]> { ["$"] = [$"must hold between 1 and {MaxBulk} records"] });
-        var errors = new Dictionary<string, List<string>>();
         var fields = pipeline.VisibleFieldsOf(set);
+        var readErrors = new List<Dictionary<string, List<string>>>();
         var items = body.RootElement.EnumerateArray()
             .Select((element, i) =>
             {
-                var values = RecordReader.Read(element, fields, isCreate: true, errors, $"items[{i}].");
-                RefuseFrozen(set, pipeline, values, errors, $"items[{i}].");
+                var errors = new Dictionary<string, List<string>>();
+                var values = RecordReader.Read(element, fields, isCreate: true, errors);
+                RefuseFrozen(set, pipeline, values, errors);
+                readErrors.Add(errors);
                 return RecordReader.NewEntity(set.ClrType, values);
             })
             .Select(x => (x.Entity, (IReadOnlyDictionary<RecordField, object?>)x.Others))
             .ToList();
-        ThrowIfAny(errors);
-        var entries = await pipeline.CreateManyAsync(set, items, ct);
+        var entries = await pipeline.CreateManyAsync(set, items, ct, readErrors);
         return Results.Json(new BulkResult(entries.Count, entries.Select(e => ((IEntity)e.Entity).Id).ToList()), statusCode: 201);
     }
 

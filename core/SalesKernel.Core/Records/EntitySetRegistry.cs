@@ -142,6 +142,7 @@ public sealed class EntitySetRegistry
             IsSortable = d.IsSortable,
             IsNullable = property.IsNullable,
             MaxLength = property.GetMaxLength(),
+            Format = clr == typeof(string) ? d.Format : FieldFormat.None,
             Minimum = d.Minimum,
             Maximum = d.Maximum,
             Choices = valueType.IsEnum ? Enum.GetNames(valueType) : null,
@@ -186,7 +187,7 @@ public sealed class EntitySetRegistry
     {
         Name = f.Name, PropertyName = f.PropertyName, ClrType = f.ClrType, Type = f.Type, Source = f.Source, Owner = f.Owner,
         DisplayName = f.DisplayName, IsRequired = readOnly is null && f.IsRequired, IsReadOnly = readOnly ?? f.IsReadOnly, IsSearchable = f.IsSearchable,
-        IsFilterable = isFilterable, IsSortable = isSortable, IsNullable = f.IsNullable, MaxLength = f.MaxLength,
+        IsFilterable = isFilterable, IsSortable = isSortable, IsNullable = f.IsNullable, MaxLength = f.MaxLength, Format = f.Format,
         Minimum = f.Minimum, Maximum = f.Maximum, Choices = f.Choices, ReferenceTo = f.ReferenceTo, OnDelete = f.OnDelete, Property = f.Property,
     };
 

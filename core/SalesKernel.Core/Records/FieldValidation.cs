@@ -21,6 +21,9 @@ internal static class FieldValidation
                 case string text when field.MaxLength is { } max && text.Length > max:
                     Add(errors, field.Name, $"must be at most {max} characters");
                     break;
+                case string text when field.Format != FieldFormat.None && text.Length > 0 && TextFormats.Problem(field.Format, text) is { } problem:
+                    Add(errors, field.Name, problem);
+                    break;
                 case string choice when field.Type == FieldType.Choice && field.Choices is { } choices && !choices.Contains(choice):
                     Add(errors, field.Name, $"must be one of: {string.Join(", ", choices)}");
                     break;

@@ -37,6 +37,8 @@ public sealed class RecordField
     public bool IsSortable { get; init; }
     public bool IsNullable { get; init; }
     public int? MaxLength { get; init; }
+    /// <summary>For text: the form values must have.</summary>
+    public FieldFormat Format { get; init; }
     public double? Minimum { get; init; }
     public double? Maximum { get; init; }
     public IReadOnlyList<string>? Choices { get; init; }

@@ -83,8 +83,18 @@ public sealed class RecordPipeline(
         return await InTransactionAsync(() => CreateInTransactionAsync(set, entity, values, cancellationToken), cancellationToken);
     }
 
-    /// <summary>Creates several records in one transaction: all are written, or none.</summary>
-    public async Task<IReadOnlyList<EntityEntry>> CreateManyAsync(EntitySetDescriptor set, IReadOnlyList<(object Entity, IReadOnlyDictionary<RecordField, object?> Values)> items, CancellationToken cancellationToken)
+    /// <summary>
+    /// Field errors found while reading the caller's body (a wrong type, a read-only field): the next
+    /// write's validation answers them together with its own, in one 400.
+    /// </summary>
+    public Dictionary<string, List<string>>? ReadErrors { get; set; }
+
+    /// <summary>
+    /// Creates several records in one transaction: all are written, or none. Every item's field errors
+    /// (with <paramref name="readErrors"/>, those found reading it) come back in one 400, by item.
+    /// </summary>
+    public async Task<IReadOnlyList<EntityEntry>> CreateManyAsync(EntitySetDescriptor set, IReadOnlyList<(object Entity, IReadOnlyDictionary<RecordField, object?> Values)> items,
+        CancellationToken cancellationToken, IReadOnlyList<Dictionary<string, List<string>>>? readErrors = null)
     {
         await PrepareAsync(cancellationToken);
         var ids = new Dictionary<Guid, int>();
@@ -94,21 +104,31 @@ public sealed class RecordPipeline(
         return await InTransactionAsync(async () =>
         {
             var entries = new List<EntityEntry>(items.Count);
+            var invalid = new Dictionary<string, string[]>();
             for (var i = 0; i < items.Count; i++)
             {
+                var tracked = db.ChangeTracker.Entries().Select(e => e.Entity).ToHashSet(ReferenceEqualityComparer.Instance);
+                ReadErrors = readErrors?[i];
                 try
                 {
                     entries.Add(await CreateInTransactionAsync(set, items[i].Entity, items[i].Values, cancellationToken));
                 }
                 catch (RecordValidationException e)
                 {
-                    throw new RecordValidationException(e.Errors.ToDictionary(x => $"items[{i}].{x.Key}", x => x.Value));
+                    // refused before anything of it was saved: set it aside and look at the others, for one complete answer
+                    foreach (var (field, messages) in e.Errors) invalid[$"items[{i}].{field}"] = messages;
+                    foreach (var entry in db.ChangeTracker.Entries().Where(x => !tracked.Contains(x.Entity)).ToList()) entry.State = EntityState.Detached;
                 }
                 catch (RuleViolationException e)
                 {
                     throw new RuleViolationException(e.Rule, $"items[{i}]: {e.Message}");
                 }
+                finally
+                {
+                    ReadErrors = null;
+                }
             }
+            if (invalid.Count > 0) throw new RecordValidationException(invalid);
             return (IReadOnlyList<EntityEntry>)entries;
         }, cancellationToken);
     }
@@ -121,7 +141,11 @@ public sealed class RecordPipeline(
             var entry = await FindTrackedAsync(set, id, expectedVersion, Privileges.Update, cancellationToken);
             change(entry);
             entry.DetectChanges();
-            if (!HasChanges(entry)) return entry;
+            if (!HasChanges(entry))
+            {
+                ThrowReadErrors(); // nothing readable changed, but what was unreadable is still an error
+                return entry;
+            }
             var version = (long)entry.Property(SystemFields.Version).OriginalValue!;
             entry.Property(SystemFields.UpdatedAt).CurrentValue = clock.GetUtcNow().UtcDateTime;
             entry.Property(SystemFields.UpdatedBy).CurrentValue = UserId;
@@ -620,9 +644,13 @@ public sealed class RecordPipeline(
         IReadOnlyDictionary<string, object?> beforeValues, WriteOperation operation, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, List<string>>();
-        var toCheck = operation == WriteOperation.Create
+        // the caller's write: what could not be read of its body joins the answer; those fields are not judged twice
+        if (_depth == 1 && ReadErrors is { Count: > 0 } read)
+            foreach (var (field, messages) in read) errors[field] = [.. messages];
+        ReadErrors = null;
+        var toCheck = (operation == WriteOperation.Create
             ? fields
-            : fields.Where(f => !Equal(beforeValues.GetValueOrDefault(f.Name), RecordValues.Get(entry, f)));
+            : fields.Where(f => !Equal(beforeValues.GetValueOrDefault(f.Name), RecordValues.Get(entry, f)))).Where(f => !errors.ContainsKey(f.Name));
         FieldValidation.Check(entry, toCheck, errors);
         var invalid = errors.Count > 0;
         foreach (var registration in set.Validators.Where(v => _enabled.Contains(v.PluginId)))
@@ -704,6 +732,13 @@ public sealed class RecordPipeline(
     }
 
     private static bool HasChanges(EntityEntry entry) => entry.Properties.Any(p => p.IsModified);
+
+    private void ThrowReadErrors()
+    {
+        if (ReadErrors is not { Count: > 0 } read) return;
+        ReadErrors = null;
+        throw new RecordValidationException(read.ToDictionary(e => e.Key, e => e.Value.ToArray()));
+    }
 
     internal static List<FieldChange> Diff(EntityEntry entry, IReadOnlyList<RecordField> fields, WriteOperation operation, IReadOnlyDictionary<string, object?> beforeValues)
     {

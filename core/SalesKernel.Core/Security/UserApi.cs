@@ -36,7 +36,7 @@ internal static class UserApi
             .WithName("EnableUser");
     }
 
-    public static bool IsEmail(string text) => text.Length <= 254 && MailAddress.TryCreate(text, out var address) && address.Address == text;
+    public static bool IsEmail(string text) => TextFormats.IsEmail(text);
 
     private static async Task<IResult> CreateAsync(NewUserRequest request, CallerContext caller, KernelDbContext db, Passwords passwords,
         TimeProvider clock, CancellationToken ct)

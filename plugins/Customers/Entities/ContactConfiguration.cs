@@ -18,8 +18,8 @@ internal static class ContactConfiguration
         .Field(c => c.CustomerId, f => f.DisplayName(new("Customer", "客户")).References("customers.customers").Filterable())
         .Field(c => c.Name, f => f.DisplayName(new("Name", "姓名")).Required().Searchable().Filterable().Sortable())
         .Field(c => c.Title, f => f.DisplayName(new("Job title", "职务")))
-        .Field(c => c.Phone, f => f.DisplayName(new("Phone", "电话")).Searchable().Filterable())
-        .Field(c => c.Email, f => f.DisplayName(new("Email", "邮箱")).Searchable().Filterable())
+        .Field(c => c.Phone, f => f.DisplayName(new("Phone", "电话")).Phone().Searchable().Filterable())
+        .Field(c => c.Email, f => f.DisplayName(new("Email", "邮箱")).Email().Searchable().Filterable())
         .Field(c => c.IsPrimary, f => f.DisplayName(new("Primary contact", "主要联系人")).Filterable())
         .OwnedByUser()
         .DefaultSort("name");

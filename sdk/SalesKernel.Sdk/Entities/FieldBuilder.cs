@@ -68,6 +68,27 @@ public class FieldBuilder
         return this;
     }
 
+    /// <summary>A text field that holds an email address (<c>name@example.com</c>); anything else is refused with 400.</summary>
+    /// <returns>This builder.</returns>
+    public FieldBuilder Email() => Format(FieldFormat.Email);
+
+    /// <summary>
+    /// A text field that holds a telephone number: digits with spaces, <c>+ - ( ) . /</c>, at least 5
+    /// digits, and an optional extension (<c>+86 21 5888 1234 ext. 12</c>); anything else is refused with 400.
+    /// </summary>
+    /// <returns>This builder.</returns>
+    public FieldBuilder Phone() => Format(FieldFormat.Phone);
+
+    /// <summary>A text field that holds an absolute <c>http</c> or <c>https</c> address; anything else is refused with 400.</summary>
+    /// <returns>This builder.</returns>
+    public FieldBuilder Url() => Format(FieldFormat.Url);
+
+    private FieldBuilder Format(FieldFormat format)
+    {
+        Definition.Format = format;
+        return this;
+    }
+
     /// <summary>Marks a decimal field as an amount of money.</summary>
     /// <returns>This builder.</returns>
     public FieldBuilder Money()

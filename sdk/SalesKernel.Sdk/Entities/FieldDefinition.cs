@@ -38,6 +38,8 @@ public sealed class FieldDefinition
     public double? Minimum { get; set; }
     /// <summary>Upper bound for numbers.</summary>
     public double? Maximum { get; set; }
+    /// <summary>For text: the form its values must have (<see cref="FieldBuilder.Email"/>, <see cref="FieldBuilder.Phone"/>, <see cref="FieldBuilder.Url"/>).</summary>
+    public FieldFormat Format { get; set; }
     /// <summary>For references: the target entity set's full name.</summary>
     public string? ReferenceTo { get; set; }
     /// <summary>

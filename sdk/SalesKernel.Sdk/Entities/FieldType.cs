@@ -26,3 +26,16 @@ public enum FieldType
     /// <summary>The id of a record of another entity set.</summary>
     Reference,
 }
+
+/// <summary>The form a text field's values must have, checked on every write.</summary>
+public enum FieldFormat
+{
+    /// <summary>Any text.</summary>
+    None,
+    /// <summary>An email address.</summary>
+    Email,
+    /// <summary>A telephone number.</summary>
+    Phone,
+    /// <summary>An absolute http or https address.</summary>
+    Url,
+}

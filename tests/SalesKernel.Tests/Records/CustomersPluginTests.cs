@@ -65,4 +65,23 @@ public sealed class CustomersPluginTests() : TenantHostTest(PluginFolder.Custome
         Assert.Equal("Churned", (await (await _admin.PostAsJsonAsync($"{Customers}/{id}/transitions/churn", new { comment = "moved to a competitor" })).ObjectAsync())["lifecycle"]!.GetValue<string>());
         Assert.Equal(HttpStatusCode.BadRequest, (await _admin.PatchAsync($"{Customers}/{id}", new { lifecycle = "KeyAccount" })).StatusCode);
     }
+
+    [Theory]
+    [InlineData("email", "not-an-email", false)]
+    [InlineData("email", "a@b", false)]
+    [InlineData("email", "Li Ming <li@example.com>", false)]
+    [InlineData("email", "li.ming@huaxin.example.cn", true)]
+    [InlineData("phone", "call me", false)]
+    [InlineData("phone", "12", false)]
+    [InlineData("phone", "+86 21 5888 1234 ext. 12", true)]
+    [InlineData("phone", "(021) 5888-1234", true)]
+    [InlineData("phone", "+86 138 0013 8000", true)]
+    public async Task A_contacts_email_and_phone_must_have_their_form(string field, string value, bool valid)
+    {
+        var customer = (await _client.CreateAsync("/api/customers/customers", new { name = $"Format {field} {valid}" }))["id"]!.GetValue<Guid>();
+        var body = new Dictionary<string, object> { ["customerId"] = customer, ["name"] = "Li Ming", [field] = value };
+        var answer = await _client.PostAsJsonAsync("/api/customers/contacts", body);
+        Assert.True((answer.StatusCode == HttpStatusCode.Created) == valid, $"{field} '{value}': {(int)answer.StatusCode} {await answer.Content.ReadAsStringAsync()}");
+        if (!valid) Assert.StartsWith("must be", (await answer.ObjectAsync())["errors"]![field]![0]!.GetValue<string>());
+    }
 }

@@ -72,6 +72,9 @@ public sealed class EntitySetApiTests() : TenantHostTest(PluginFolder.Customers)
         Assert.Equal("is not a field of this entity set", errors["color"]![0]!.GetValue<string>());
         Assert.Equal("is read-only", errors["version"]![0]!.GetValue<string>());
 
+        // one answer, complete: what could not be read and what the rules refuse, together
+        Assert.Equal("is required", errors["name"]![0]!.GetValue<string>());
+
         var missing = await _client.PostAsJsonAsync(Url, new { name = "  ", region = new string('x', 101) });
         var missingErrors = (await missing.ObjectAsync())["errors"]!.AsObject();
         Assert.Equal("is required", missingErrors["name"]![0]!.GetValue<string>());
@@ -223,5 +226,24 @@ public sealed class EntitySetApiTests() : TenantHostTest(PluginFolder.Customers)
         var same = await _client.PatchAsync($"{Url}/{id}", new { region = "East" });
         Assert.Equal(1, (await same.ObjectAsync())["version"]!.GetValue<long>());
         Assert.Equal(1L, await _db.CountAsync("sk_audit"));
+    }
+
+    [Fact]
+    public async Task A_patch_and_a_bulk_create_answer_every_field_error_at_once()
+    {
+        var id = (await _client.CreateAsync(Url, new { name = "Whole Co" }))["id"]!.GetValue<Guid>();
+        var patch = await _client.PatchAsync($"{Url}/{id}", new { tier = "Gold", name = "", region = new string('x', 101) });
+        Assert.Equal(HttpStatusCode.BadRequest, patch.StatusCode);
+        var errors = (await patch.ObjectAsync())["errors"]!.AsObject();
+        Assert.Equal(["name", "region", "tier"], errors.Select(e => e.Key).Order());
+        // a body whose only fields cannot be read is refused, not taken for "no change"
+        Assert.Equal(HttpStatusCode.BadRequest, (await _client.PatchAsync($"{Url}/{id}", new { tier = "Gold" })).StatusCode);
+        Assert.Equal(1L, (await _client.GetObjectAsync($"{Url}/{id}"))["version"]!.GetValue<long>());
+
+        var bulk = await _client.PostAsJsonAsync($"{Url}/bulk", new object[] { new { name = "Fine" }, new { tier = "Gold" }, new { name = "Also fine" }, new { region = "x" } });
+        Assert.Equal(HttpStatusCode.BadRequest, bulk.StatusCode);
+        var bulkErrors = (await bulk.ObjectAsync())["errors"]!.AsObject();
+        Assert.Equal(["items[1].name", "items[1].tier", "items[3].name"], bulkErrors.Select(e => e.Key).Order());
+        Assert.Equal(1L, await _db.CountAsync("customers_customer"));
     }
 }
