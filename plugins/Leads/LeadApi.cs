@@ -82,7 +82,7 @@ public static class LeadApi
             await store.AsSystemAsync(async () =>
             {
                 await store.LockAsync($"leads.cap:{owner}", ct);
-                var held = await store.Query<Lead>().CountAsync(l => EF.Property<string?>(l, SystemFields.OwnerId) == owner && open.Contains(l.Status), ct);
+                var held = await store.QueryAsSystem<Lead>().CountAsync(l => EF.Property<string?>(l, SystemFields.OwnerId) == owner && open.Contains(l.Status), ct);
                 if (held >= settings.MaxLeadsPerRep)
                     throw new RuleViolationException("leads.claim-cap", claimedBySelf
                         ? $"You hold {held} open leads and may hold at most {settings.MaxLeadsPerRep}: convert, disqualify or return some before claiming more."
@@ -207,7 +207,7 @@ public static class LeadApi
         if (request.MaxLeadsPerRep is < 1 or > 100_000) errors["maxLeadsPerRep"] = ["must be between 1 and 100000"];
         if (request.IdleDaysBeforeReturn is < 0 or > 3650) errors["idleDaysBeforeReturn"] = ["must be between 0 (off) and 3650"];
         if (errors.Count > 0) return Results.ValidationProblem(errors);
-        var existing = await store.Query<PoolSettings>().OrderBy(s => s.Id).Select(s => (Guid?)s.Id).FirstOrDefaultAsync(ct);
+        var existing = await store.QueryAsSystem<PoolSettings>().OrderBy(s => s.Id).Select(s => (Guid?)s.Id).FirstOrDefaultAsync(ct);
         // the store checks the caller's create or update privilege on the settings (administrators by default)
         var saved = existing is { } settingsId
             ? await store.UpdateAsync<PoolSettings>(settingsId, s =>
@@ -242,8 +242,9 @@ public static class LeadApi
 
     private static IResult Conflict(string title, string detail) => Results.Problem(title: title, detail: detail, statusCode: StatusCodes.Status409Conflict);
 
+    /// <summary>The lead the caller just claimed or handed out, as the answer to that: they made the change, so they see its result.</summary>
     private static Task<LeadView> ReadAsync(IEntityStore store, Guid id, CancellationToken ct) =>
-        store.Query<Lead>().Where(l => l.Id == id)
+        store.QueryAsSystem<Lead>().Where(l => l.Id == id)
             .Select(l => new LeadView(l.Id, l.Name, l.Company, l.Status, EF.Property<string?>(l, SystemFields.OwnerId), EF.Property<string?>(l, SystemFields.TeamId),
                 l.ClaimedAtUtc, EF.Property<long>(l, SystemFields.Version)))
             .FirstAsync(ct);

@@ -11,13 +11,13 @@ public static class LeadPool
 
     /// <summary>The tenant's pool settings, or the defaults when an administrator has not set any.</summary>
     public static async Task<PoolSettings> SettingsAsync(IEntityStore store, CancellationToken cancellationToken) =>
-        await store.Query<PoolSettings>().OrderBy(s => s.Id).FirstOrDefaultAsync(cancellationToken) ?? new PoolSettings();
+        await store.QueryAsSystem<PoolSettings>().OrderBy(s => s.Id).FirstOrDefaultAsync(cancellationToken) ?? new PoolSettings();
 
     /// <summary>Leads waiting in a pool: no owner, still open.</summary>
     public static IQueryable<Lead> Waiting(IEntityStore store)
     {
         var open = OpenStatuses;
-        return store.Query<Lead>().Where(l => EF.Property<string?>(l, SystemFields.OwnerId) == null && open.Contains(l.Status));
+        return store.QueryAsSystem<Lead>().Where(l => EF.Property<string?>(l, SystemFields.OwnerId) == null && open.Contains(l.Status));
     }
 
     /// <summary>

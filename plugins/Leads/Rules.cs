@@ -31,7 +31,7 @@ public sealed class FollowUpTouchesLead(IEntityStore store) : IEntityHandler<Lea
     public async Task HandleAsync(IEntityChange<LeadFollowUp> change, CancellationToken cancellationToken)
     {
         if (change.Operation != WriteOperation.Create || change.After is not { } followUp) return;
-        var lead = await store.Query<Lead>().Where(l => l.Id == followUp.LeadId)
+        var lead = await store.QueryAsSystem<Lead>().Where(l => l.Id == followUp.LeadId)
             .Select(l => new { l.Status, l.LastFollowUpAtUtc }).FirstAsync(cancellationToken);
         if (lead.LastFollowUpAtUtc is null || lead.LastFollowUpAtUtc < followUp.AtUtc)
             await store.UpdateAsync<Lead>(followUp.LeadId, l => l.LastFollowUpAtUtc = followUp.AtUtc, cancellationToken: cancellationToken);
@@ -58,7 +58,7 @@ public sealed class IdleLeadReturn(IEntityStore store, TimeProvider clock, ILogg
         var open = LeadPool.OpenStatuses;
         for (var afterId = Guid.Empty; ;)
         {
-            var idle = await store.Query<Lead>()
+            var idle = await store.QueryAsSystem<Lead>()
                 .Where(l => EF.Property<string?>(l, SystemFields.OwnerId) != null && open.Contains(l.Status) && l.Id.CompareTo(afterId) > 0
                     && (l.LastFollowUpAtUtc == null || l.LastFollowUpAtUtc < cutoff) && (l.ClaimedAtUtc == null || l.ClaimedAtUtc < cutoff)
                     && EF.Property<DateTime>(l, SystemFields.CreatedAt) < cutoff)

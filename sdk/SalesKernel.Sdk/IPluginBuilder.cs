@@ -29,6 +29,9 @@ public interface IPluginBuilder
     /// schema: the table is created when the plugin is installed and changed when the plugin's model
     /// changes. Unless <paramref name="configure"/> names a table, the table is
     /// <c>&lt;plugin id&gt;_&lt;entity name&gt;</c> in lower case (dots and dashes become underscores).
+    /// Its rows are a tenant's: the kernel adds a <c>TenantId</c> column (unless the entity has one),
+    /// fills it on insert and filters every query on it. For a table of the whole installation use
+    /// <see cref="AddInstallationEntity{TEntity}"/>.
     /// </summary>
     /// <typeparam name="TEntity">The entity's CLR type, defined in the plugin's assembly.</typeparam>
     /// <param name="configure">EF Core configuration of keys, columns, indexes and relations.</param>
@@ -41,6 +44,17 @@ public interface IPluginBuilder
     /// <param name="configuration">The configuration to apply to the shared model.</param>
     /// <returns>The same builder, for chaining.</returns>
     IPluginBuilder AddEntity<TEntity>(IEntityTypeConfiguration<TEntity> configuration)
+        where TEntity : class;
+
+    /// <summary>
+    /// Declares an entity whose rows belong to the whole installation, not to a tenant (a lookup table
+    /// every tenant shares, say): no tenant column, no filter. Say why, for the operators.
+    /// </summary>
+    /// <typeparam name="TEntity">The entity's CLR type.</typeparam>
+    /// <param name="reason">Why the rows are no tenant's, such as "ISO currency codes, the same for everyone".</param>
+    /// <param name="configure">EF Core configuration of keys, columns, indexes and relations.</param>
+    /// <returns>The same builder, for chaining.</returns>
+    IPluginBuilder AddInstallationEntity<TEntity>(string reason, Action<EntityTypeBuilder<TEntity>>? configure = null)
         where TEntity : class;
 
     /// <summary>

@@ -26,7 +26,7 @@ internal sealed class AutomationScheduler(IServiceScopeFactory scopes, TimeProvi
         using (var scope = scopes.CreateScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<KernelDbContext>();
-            due = await db.Set<AutomationRule>().AsNoTracking().Where(r => r.IsActive && r.NextRunAtUtc != null && r.NextRunAtUtc <= now).ToListAsync(ct);
+            due = await db.AcrossTenants<AutomationRule>().AsNoTracking().Where(r => r.IsActive && r.NextRunAtUtc != null && r.NextRunAtUtc <= now).ToListAsync(ct);
         }
         foreach (var rule in due)
         {
@@ -34,7 +34,7 @@ internal sealed class AutomationScheduler(IServiceScopeFactory scopes, TimeProvi
             var db = scope.ServiceProvider.GetRequiredService<KernelDbContext>();
             var scheduled = rule.NextRunAtUtc!.Value;
             var next = Schedule.Next(rule.Trigger["schedule:".Length..], now);
-            var claimed = await db.Set<AutomationRule>().Where(r => r.Id == rule.Id && r.NextRunAtUtc == scheduled)
+            var claimed = await db.AcrossTenants<AutomationRule>().Where(r => r.Id == rule.Id && r.NextRunAtUtc == scheduled)
                 .ExecuteUpdateAsync(u => u.SetProperty(r => r.NextRunAtUtc, next), ct);
             if (claimed != 1) continue; // another host has this occurrence
             scope.ServiceProvider.GetRequiredService<CallerContext>().ActAs(rule.TenantId, "automation");

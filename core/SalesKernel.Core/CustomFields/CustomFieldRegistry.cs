@@ -37,7 +37,7 @@ public sealed class CustomFieldRegistry(IServiceScopeFactory scopes, TimeProvide
             var loadedAt = clock.GetUtcNow();
             using var scope = scopes.CreateScope();
             var db = scope.ServiceProvider.GetRequiredService<KernelDbContext>();
-            var definitions = await db.CustomFieldDefinitions.AsNoTracking().Where(d => d.DeletedAtUtc == null)
+            var definitions = await db.AcrossTenants<CustomFieldDefinition>().AsNoTracking().Where(d => d.DeletedAtUtc == null)
                 .OrderBy(d => d.CreatedAtUtc).ThenBy(d => d.Name).ToListAsync(cancellationToken);
             _snapshot = new Snapshot(loadedAt, definitions.GroupBy(d => (d.TenantId, d.EntitySet))
                 .ToDictionary(g => g.Key, g => (IReadOnlyList<RecordField>)g.Select(ToField).ToList()));

@@ -25,7 +25,9 @@ internal sealed class EntitySetWriteGuard : SaveChangesInterceptor
 
     private static void Check(DbContext? context)
     {
-        if (context is not KernelDbContext db || db.IsPipelineWrite) return;
+        if (context is not KernelDbContext db) return;
+        StampTenant(db);
+        if (db.IsPipelineWrite) return;
         var sets = db.Catalog.EntitySets.Select(s => s.Set.ClrType).ToHashSet();
         if (sets.Count == 0) return;
         db.ChangeTracker.DetectChanges();
@@ -35,5 +37,21 @@ internal sealed class EntitySetWriteGuard : SaveChangesInterceptor
             throw new InvalidOperationException(
                 $"{written.Metadata.ClrType.Name} is an entity set: its records are written through IEntityStore (validation, handlers, audit, events), " +
                 "not by SaveChanges on a context.");
+    }
+
+    /// <summary>New rows of a plugin's own tenant table get the caller's tenant; without one there is nobody to give them to.</summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Microsoft.EntityFrameworkCore.Metadata.IModel, object> Stamped = new();
+
+    private static void StampTenant(KernelDbContext db)
+    {
+        var any = (bool)Stamped.GetValue(db.Model, m => m.GetEntityTypes().Any(t => t.FindAnnotation(TenantData.StampAnnotation) is not null));
+        if (!any) return;
+        foreach (var entry in db.ChangeTracker.Entries().Where(e => e.State == EntityState.Added && e.Metadata.FindAnnotation(TenantData.StampAnnotation) is not null))
+        {
+            var tenant = entry.Property(EntitySetModel.TenantColumn);
+            if (tenant.CurrentValue is Guid id && id != Guid.Empty) continue;
+            tenant.CurrentValue = db.CurrentTenantId != Guid.Empty ? db.CurrentTenantId
+                : throw new InvalidOperationException($"A {entry.Metadata.ClrType.Name} is a tenant's: write it while acting for one.");
+        }
     }
 }

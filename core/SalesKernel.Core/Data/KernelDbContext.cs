@@ -19,6 +19,13 @@ namespace SalesKernel.Core.Data;
 /// </summary>
 public sealed class KernelDbContext(DbContextOptions<KernelDbContext> options, PluginCatalog catalog, CallerContext caller) : DbContext(options)
 {
+    /// <summary>
+    /// Rows of every tenant, for the work that is the installation's, not a tenant's: sign-in before the
+    /// caller is known, background workers, the platform administrator. The one named way around the
+    /// tenant filter.
+    /// </summary>
+    internal IQueryable<T> AcrossTenants<T>() where T : class => Set<T>().IgnoreQueryFilters();
+
     /// <summary>The tenant whose entity-set rows queries see; no tenant sees none.</summary>
     public Guid CurrentTenantId => caller.TenantId ?? Guid.Empty;
 
@@ -102,9 +109,12 @@ public sealed class KernelDbContext(DbContextOptions<KernelDbContext> options, P
         modelBuilder.Entity<Automation.AutomationRule>(Automation.AutomationRule.Configure);
         modelBuilder.Entity<Automation.AutomationRun>(Automation.AutomationRun.Configure);
 
+        TenantData.Apply(modelBuilder, this);
+
         var jsonColumnType = Database.IsNpgsql() ? "jsonb" : null;
         foreach (var (plugin, entity) in Catalog.Entities)
         {
+            var isSet = Catalog.EntitySets.Any(s => s.Set.ClrType == entity.ClrType);
             // the kernel's columns first, so the plugin's model can refer to them (an index on OwnerId)
             if (Catalog.EntitySets.FirstOrDefault(s => s.Set.ClrType == entity.ClrType).Set is { } ownSet)
                 EntitySetModel.AddSystemFields(modelBuilder, ownSet, jsonColumnType);
@@ -113,6 +123,8 @@ public sealed class KernelDbContext(DbContextOptions<KernelDbContext> options, P
             entityType.SetAnnotation(OwnerAnnotation, plugin.Id);
             if (((IConventionEntityType)entityType).GetTableNameConfigurationSource() is null or ConfigurationSource.Convention)
                 entityType.SetTableName(DefaultTableName(plugin.Id, entity.ClrType));
+            // a plugin's own table holds the tenant's data like its entity sets do, unless declared for the installation
+            if (!isSet) TenantData.ApplyToPluginEntity(modelBuilder, entity, this);
         }
 
         JsonDocumentFunctions.Register(modelBuilder, Database.IsNpgsql(), this.GetService<IRelationalTypeMappingSource>());

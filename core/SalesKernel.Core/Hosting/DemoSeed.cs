@@ -63,6 +63,9 @@ public sealed class DemoSeed(IServiceProvider services)
 
         // the tenant and the record of this seed, together: a run stopped at any point after this is resumed
         var tenant = await db.Tenants.FirstOrDefaultAsync(t => t.Code == code, ct);
+        // the command acts for the tenant it seeds: every query sees that tenant's rows
+        var caller = services.GetRequiredService<CallerContext>();
+        if (tenant is not null) caller.ActAs(tenant.Id, Author);
         var run = tenant is null ? null : await db.Set<DemoSeedRun>().FirstOrDefaultAsync(r => r.TenantId == tenant.Id, ct);
         var resumed = run is not null;
         if (tenant is null)
@@ -77,6 +80,7 @@ public sealed class DemoSeed(IServiceProvider services)
                 db.Roles.Add(new Role { Id = Guid.CreateVersion7(), TenantId = tenant.Id, Code = role, Name = AccessApi.StandardName(role), IsStandard = true });
         }
         var tenantId = tenant.Id;
+        caller.ActAs(tenantId, Author);
         if (run is null)
         {
             if (await db.Users.AnyAsync(u => u.TenantId == tenantId && u.Email.EndsWith("@" + domain) && u.Email != adminEmail, ct))
@@ -110,8 +114,6 @@ public sealed class DemoSeed(IServiceProvider services)
         // page cache big enough for the indexes of a million rows (inserts land all over each index)
         await db.Database.OpenConnectionAsync(ct);
         if (db.Database.IsSqlite()) await db.Database.ExecuteSqlRawAsync("PRAGMA cache_size = -262144;", ct);
-        var caller = services.GetRequiredService<CallerContext>();
-        caller.ActAs(tenantId, Author);
         // what a stopped run wrote of the plugins it did not finish goes first, so they start clean
         if (resumed) await RemovePartialAsync(db, services.GetRequiredService<EntitySetRegistry>(), tenantId, pending, ct);
         var data = new DemoData(db, services.GetRequiredService<EntitySetRegistry>(), tenantId, effective, run.StartedAtUtc, users, progress);

@@ -26,7 +26,8 @@ internal static class JobApi
             if (!caller.IsPlatformAdmin && !(caller.TenantId is not null && await IsTenantAdminAsync(caller, db, ct)))
                 return Results.Problem(statusCode: 403, title: "Not allowed", detail: "Job runs are for administrators.");
             var tenant = caller.TenantId ?? Guid.Empty;
-            var query = db.Set<JobRunRecord>().AsNoTracking().Where(r => caller.IsPlatformAdmin || r.TenantId == tenant);
+            // the platform administrator sees every tenant's runs and the installation's
+            var query = (caller.IsPlatformAdmin ? db.AcrossTenants<JobRunRecord>() : db.Set<JobRunRecord>()).AsNoTracking().Where(r => caller.IsPlatformAdmin || r.TenantId == tenant);
             if (!string.IsNullOrEmpty(job)) query = query.Where(r => r.Job == job);
             var take = Queries.KernelPaging.Limit(limit);
             if (Queries.KernelPaging.After(cursor, out long before)) query = query.Where(r => r.Id < before);

@@ -94,7 +94,7 @@ internal sealed class JobScheduler(IServiceScopeFactory scopes, PluginCatalog ca
             var db = scope.ServiceProvider.GetRequiredService<KernelDbContext>();
             tenants = job.Scope == JobScope.Installation
                 ? [null]
-                : (await db.TenantPlugins.AsNoTracking().Where(p => p.PluginId == job.PluginId && p.Enabled)
+                : (await db.AcrossTenants<TenantPlugin>().AsNoTracking().Where(p => p.PluginId == job.PluginId && p.Enabled)
                     .Join(db.Tenants.Where(t => t.IsActive), p => p.TenantId, t => t.Id, (p, t) => t.Id).ToListAsync(ct)).Select(t => (Guid?)t).ToList();
         }
         foreach (var tenant in tenants) await RunOnceAsync(job, scheduled, tenant, ct);

@@ -54,7 +54,7 @@ internal sealed class OutboxDispatcher(IServiceScopeFactory scopes, OutboxSignal
         var db = scope.ServiceProvider.GetRequiredService<KernelDbContext>();
         var sets = scope.ServiceProvider.GetRequiredService<EntitySetRegistry>();
         var now = clock.GetUtcNow().UtcDateTime;
-        var batch = await db.Outbox
+        var batch = await db.AcrossTenants<OutboxMessage>()
             .Where(m => m.DispatchedAtUtc == null && (m.NextAttemptAtUtc == null || m.NextAttemptAtUtc <= now)
                 && (m.LeasedUntilUtc == null || m.LeasedUntilUtc < now))
             .OrderBy(m => m.Id).Take(BatchSize).ToListAsync(cancellationToken);
@@ -63,7 +63,7 @@ internal sealed class OutboxDispatcher(IServiceScopeFactory scopes, OutboxSignal
             // take the event, unless another host took it since the batch was read
             var until = now + LeaseTime;
             var id = message.Id;
-            var leased = await db.Outbox
+            var leased = await db.AcrossTenants<OutboxMessage>()
                 .Where(m => m.Id == id && m.DispatchedAtUtc == null && (m.LeasedUntilUtc == null || m.LeasedUntilUtc < now))
                 .ExecuteUpdateAsync(s => s.SetProperty(m => m.LeasedUntilUtc, until), cancellationToken);
             if (leased == 0)
@@ -121,11 +121,11 @@ internal sealed class OutboxDispatcher(IServiceScopeFactory scopes, OutboxSignal
     private async Task QueueWebhooksAsync(KernelDbContext db, OutboxMessage message, CancellationToken ct)
     {
         if (message.TenantId is not { } tenant) return;
-        var hooks = await db.Set<Webhooks.WebhookSubscription>().AsNoTracking().Where(w => w.TenantId == tenant && w.IsActive).ToListAsync(ct);
+        var hooks = await db.AcrossTenants<Webhooks.WebhookSubscription>().AsNoTracking().Where(w => w.TenantId == tenant && w.IsActive).ToListAsync(ct);
         var now = clock.GetUtcNow().UtcDateTime;
         foreach (var hook in hooks.Where(h => h.Wants(message.EntitySet)))
         {
-            if (await db.Set<Webhooks.WebhookDelivery>().AnyAsync(d => d.WebhookId == hook.Id && d.EventId == message.Id && d.Source == "event", ct)) continue;
+            if (await db.AcrossTenants<Webhooks.WebhookDelivery>().AnyAsync(d => d.WebhookId == hook.Id && d.EventId == message.Id && d.Source == "event", ct)) continue;
             var payload = System.Text.Json.JsonSerializer.Serialize(new
             {
                 sequence = message.Id, entitySet = message.EntitySet, recordId = message.RecordId, operation = message.Operation,

@@ -121,6 +121,15 @@ internal sealed partial class PluginRegistration(PluginInfo plugin, IConfigurati
         return AddEntity<TEntity>(configuration.Configure);
     }
 
+    public IPluginBuilder AddInstallationEntity<TEntity>(string reason, Action<EntityTypeBuilder<TEntity>>? configure = null) where TEntity : class
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(reason);
+        if (_entities.Any(e => e.ClrType == typeof(TEntity)))
+            throw new InvalidOperationException($"Entity {typeof(TEntity).Name} is declared twice.");
+        _entities.Add(new EntityDeclaration(typeof(TEntity), mb => configure?.Invoke(mb.Entity<TEntity>()), reason.Trim()));
+        return this;
+    }
+
     public IPluginBuilder MapEndpoints(Action<IEndpointRouteBuilder> map)
     {
         ArgumentNullException.ThrowIfNull(map);
@@ -147,4 +156,5 @@ internal sealed partial class PluginRegistration(PluginInfo plugin, IConfigurati
 }
 
 /// <summary>An entity a plugin declared, with the EF Core configuration to apply to the shared model.</summary>
-internal sealed record EntityDeclaration(Type ClrType, Action<ModelBuilder> Configure);
+/// <summary>An entity a plugin declared; <paramref name="InstallationReason"/> is set for a table of the installation, not of a tenant.</summary>
+internal sealed record EntityDeclaration(Type ClrType, Action<ModelBuilder> Configure, string? InstallationReason = null);

@@ -437,7 +437,10 @@ public sealed class RecordPipeline(
         }
     }
 
-    public IQueryable<TEntity> Query<TEntity>() where TEntity : class, IEntity => db.Set<TEntity>().AsNoTracking();
+    public Task<IQueryable<TEntity>> QueryAsync<TEntity>(CancellationToken cancellationToken = default) where TEntity : class, IEntity =>
+        services.GetRequiredService<IRecordAccess>().ScopeAsync<TEntity>(Privileges.Read, cancellationToken);
+
+    public IQueryable<TEntity> QueryAsSystem<TEntity>() where TEntity : class, IEntity => db.Set<TEntity>().AsNoTracking();
 
     public async Task<TEntity> CreateAsync<TEntity>(TEntity entity, IReadOnlyDictionary<string, object?>? fields = null, CancellationToken cancellationToken = default)
         where TEntity : class, IEntity

@@ -30,9 +30,10 @@ internal sealed class ApiKeyAuthentication(IOptionsMonitor<AuthenticationSchemeO
     {
         if (KeyOf(Request) is not { } text) return AuthenticateResult.NoResult();
         if (!ApiKey.TryParse(text, out var prefix, out var secret)) return AuthenticateResult.Fail("The API key is malformed.");
-        var key = await db.Set<ApiKey>().FirstOrDefaultAsync(k => k.Prefix == prefix, Context.RequestAborted);
+        // the caller is what is being found out: the key is looked for in the whole installation
+        var key = await db.AcrossTenants<ApiKey>().FirstOrDefaultAsync(k => k.Prefix == prefix, Context.RequestAborted);
         // a key bound to the standard administrator role acts as a tenant administrator: it acts with exactly its role
-        var isAdminRole = key is not null && await db.Roles.AnyAsync(r => r.Id == key.RoleId && r.TenantId == key.TenantId && r.IsStandard
+        var isAdminRole = key is not null && await db.AcrossTenants<Role>().AnyAsync(r => r.Id == key.RoleId && r.TenantId == key.TenantId && r.IsStandard
             && r.Code == StandardRoles.TenantAdmin, Context.RequestAborted);
         if (key is null || key.RevokedAtUtc is not null
             || !CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(key.SecretHash), Encoding.ASCII.GetBytes(ApiKey.Hash(secret)))

@@ -48,7 +48,8 @@ internal static class AuthApi
         IpAllowList allowList, IOptions<SecurityOptions> options, TimeProvider clock, ILoggerFactory logs, CancellationToken ct)
     {
         var email = request.Email?.Trim().ToLowerInvariant() ?? "";
-        var user = await db.Users.FirstOrDefaultAsync(u => u.Email == email, ct);
+        // the caller is not known yet: the account is looked for in the whole installation
+        var user = await db.AcrossTenants<UserAccount>().FirstOrDefaultAsync(u => u.Email == email, ct);
         var now = clock.GetUtcNow().UtcDateTime;
         // one answer for every failure — unknown email, wrong password, locked account — so that the
         // answer never tells whether an account exists
@@ -66,8 +67,8 @@ internal static class AuthApi
                 var id = user.Id;
                 var max = options.Value.MaxFailedSignIns;
                 var lockedUntil = now.AddMinutes(options.Value.LockoutMinutes);
-                await db.Users.Where(u => u.Id == id).ExecuteUpdateAsync(u => u.SetProperty(x => x.FailedSignIns, x => x.FailedSignIns + 1), ct);
-                await db.Users.Where(u => u.Id == id && u.FailedSignIns >= max)
+                await db.AcrossTenants<UserAccount>().Where(u => u.Id == id).ExecuteUpdateAsync(u => u.SetProperty(x => x.FailedSignIns, x => x.FailedSignIns + 1), ct);
+                await db.AcrossTenants<UserAccount>().Where(u => u.Id == id && u.FailedSignIns >= max)
                     .ExecuteUpdateAsync(u => u.SetProperty(x => x.FailedSignIns, 0).SetProperty(x => x.LockedUntilUtc, lockedUntil), ct);
             }
             return Refused(refused);
@@ -118,7 +119,7 @@ internal static class AuthApi
         Passwords passwords, SecurityStamps stamps, CancellationToken ct)
     {
         if (!Guid.TryParse(principal.FindFirstValue(ClaimTypes.NameIdentifier), out var id)
-            || await db.Users.FirstOrDefaultAsync(u => u.Id == id, ct) is not { } user)
+            || await db.AcrossTenants<UserAccount>().FirstOrDefaultAsync(u => u.Id == id, ct) is not { } user) // platform administrators belong to no tenant
             throw new Sdk.AccessDeniedException("Only a signed-in user has a password to change.");
         var errors = new Dictionary<string, List<string>>();
         if (!passwords.Verify(user, request.CurrentPassword ?? "")) FieldValidation.Add(errors, "currentPassword", "is wrong");

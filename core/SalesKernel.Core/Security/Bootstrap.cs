@@ -13,7 +13,7 @@ internal static class Bootstrap
 {
     public static void EnsurePlatformAdmin(KernelDbContext db, BootstrapOptions options, Passwords passwords, TimeProvider clock, ILogger logger)
     {
-        if (db.Users.Any(u => u.TenantId == null)) return;
+        if (db.AcrossTenants<UserAccount>().Any(u => u.TenantId == null)) return;
         var email = options.AdminEmail.Trim().ToLowerInvariant();
         var password = options.AdminPassword;
         var generated = string.IsNullOrEmpty(password);

@@ -81,7 +81,7 @@ public sealed class RefreshTokens(KernelDbContext db, IOptionsMonitor<BearerToke
             return (null, Refusal.Replayed);
         }
         if (token.ExpiresAtUtc <= now) return (null, Refusal.Expired);
-        var user = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == token.UserId, cancellationToken);
+        var user = await db.AcrossTenants<UserAccount>().AsNoTracking().FirstOrDefaultAsync(u => u.Id == token.UserId, cancellationToken);
         if (user is not { IsActive: true } || user.SecurityStamp != token.SecurityStamp
             || user.TenantId is { } tenant && !await db.Tenants.AnyAsync(t => t.Id == tenant && t.IsActive, cancellationToken))
         {

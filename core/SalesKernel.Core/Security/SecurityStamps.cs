@@ -20,7 +20,7 @@ public sealed class SecurityStamps(IServiceScopeFactory scopes, IOptions<Securit
         {
             using var scope = scopes.CreateScope();
             var db = scope.ServiceProvider.GetRequiredService<KernelDbContext>();
-            var current = await db.Users.AsNoTracking().Where(u => u.Id == userId && u.IsActive).Select(u => u.SecurityStamp).FirstOrDefaultAsync(cancellationToken);
+            var current = await db.AcrossTenants<UserAccount>().AsNoTracking().Where(u => u.Id == userId && u.IsActive).Select(u => u.SecurityStamp).FirstOrDefaultAsync(cancellationToken);
             cached = (clock.GetUtcNow(), current);
             _cache[userId] = cached;
         }

@@ -50,7 +50,7 @@ internal static class UserApi
         if (Passwords.Weakness(request.Password) is { } weakness) FieldValidation.Add(errors, "password", weakness);
         if (request.DisplayName?.Length > 200) FieldValidation.Add(errors, "displayName", "must be at most 200 characters");
         if (errors.Count > 0) throw new RecordValidationException(errors.ToDictionary(e => e.Key, e => e.Value.ToArray()));
-        if (await db.Users.AnyAsync(u => u.Email == email, ct))
+        if (await db.AcrossTenants<UserAccount>().AnyAsync(u => u.Email == email, ct)) // an email signs in to one account of the installation
             return TypedResults.Problem(statusCode: 409, title: "The email is taken", detail: $"A user with email {email} exists.");
         var user = new UserAccount
         {

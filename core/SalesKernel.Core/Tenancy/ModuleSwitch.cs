@@ -15,7 +15,7 @@ internal static class ModuleSwitch
         Guid tenant, string pluginId, bool enabled, bool withDependencies, CancellationToken ct)
     {
         if (catalog.Find(pluginId) is not { IsLoaded: true }) return new Result(Outcome.UnknownPlugin, [pluginId]);
-        var on = (await db.TenantPlugins.AsNoTracking().Where(p => p.TenantId == tenant && p.Enabled).Select(p => p.PluginId).ToListAsync(ct)).ToHashSet();
+        var on = (await db.AcrossTenants<TenantPlugin>().AsNoTracking().Where(p => p.TenantId == tenant && p.Enabled).Select(p => p.PluginId).ToListAsync(ct)).ToHashSet();
         List<string> change;
         if (enabled)
         {
@@ -32,7 +32,7 @@ internal static class ModuleSwitch
         var now = clock.GetUtcNow().UtcDateTime;
         foreach (var id in change)
         {
-            var row = await db.TenantPlugins.FirstOrDefaultAsync(p => p.TenantId == tenant && p.PluginId == id, ct);
+            var row = await db.AcrossTenants<TenantPlugin>().FirstOrDefaultAsync(p => p.TenantId == tenant && p.PluginId == id, ct);
             if (row is null) db.TenantPlugins.Add(row = new TenantPlugin { TenantId = tenant, PluginId = id });
             row.Enabled = enabled;
             row.ChangedAtUtc = now;

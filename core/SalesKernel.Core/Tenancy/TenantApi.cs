@@ -54,7 +54,7 @@ internal static partial class TenantApi
 
         if (await db.Tenants.AnyAsync(t => t.Code == code, ct))
             return TypedResults.Problem(statusCode: 409, title: "The tenant exists", detail: $"A tenant with code '{code}' exists.");
-        if (await db.Users.AnyAsync(u => u.Email == email, ct))
+        if (await db.AcrossTenants<UserAccount>().AnyAsync(u => u.Email == email, ct)) // an email signs in to one account of the installation
             return TypedResults.Problem(statusCode: 409, title: "The email is taken", detail: $"A user with email {email} exists.");
 
         var now = clock.GetUtcNow().UtcDateTime;

@@ -20,7 +20,7 @@ public sealed class TenantModules(IServiceScopeFactory scopes, TimeProvider cloc
         var loadedAt = clock.GetUtcNow();
         using var scope = scopes.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<KernelDbContext>();
-        var enabled = await db.TenantPlugins.AsNoTracking().Where(p => p.TenantId == tenantId && p.Enabled).Select(p => p.PluginId).ToListAsync(cancellationToken);
+        var enabled = await db.AcrossTenants<TenantPlugin>().AsNoTracking().Where(p => p.TenantId == tenantId && p.Enabled).Select(p => p.PluginId).ToListAsync(cancellationToken);
         var plugins = enabled.ToHashSet(StringComparer.Ordinal);
         _cache.AddOrUpdate(tenantId, new Entry(loadedAt, plugins), (_, old) => old.LoadedAt > loadedAt ? old : new Entry(loadedAt, plugins));
         return _cache[tenantId].Plugins;

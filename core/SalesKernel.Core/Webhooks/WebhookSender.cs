@@ -51,11 +51,11 @@ internal sealed class WebhookSender(IServiceScopeFactory scopes, IHttpClientFact
         using var scope = scopes.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<KernelDbContext>();
         var now = clock.GetUtcNow().UtcDateTime;
-        var due = await db.Set<WebhookDelivery>()
+        var due = await db.AcrossTenants<WebhookDelivery>()
             .Where(d => d.DeliveredAtUtc == null && d.GaveUpAtUtc == null && d.NextAttemptAtUtc <= now)
             .OrderBy(d => d.Id).Take(20).ToListAsync(ct);
         if (due.Count == 0) return 0;
-        var hooks = await db.Set<WebhookSubscription>().AsNoTracking().Where(w => due.Select(d => d.WebhookId).Contains(w.Id)).ToDictionaryAsync(w => w.Id, ct);
+        var hooks = await db.AcrossTenants<WebhookSubscription>().AsNoTracking().Where(w => due.Select(d => d.WebhookId).Contains(w.Id)).ToDictionaryAsync(w => w.Id, ct);
         var protector = protection.CreateProtector(SecretPurpose);
         var client = clients.CreateClient(ClientName);
         foreach (var delivery in due)

@@ -12,7 +12,7 @@ public sealed class DuplicateCustomerRule(IEntityStore store, IRecordAccess acce
         if (change.Operation != WriteOperation.Create || change.IsConfirmed || change.After is not { } customer) return;
         var name = customer.Name.Trim().ToLower();
         // duplicates are looked for company-wide; only those the caller may read are named
-        if (!await store.Query<Customer>().AnyAsync(c => c.Id != customer.Id && c.Name.ToLower() == name && c.Region == customer.Region, cancellationToken)) return;
+        if (!await store.QueryAsSystem<Customer>().AnyAsync(c => c.Id != customer.Id && c.Name.ToLower() == name && c.Region == customer.Region, cancellationToken)) return;
         var candidates = await (await access.ScopeAsync<Customer>(cancellationToken: cancellationToken))
             .Where(c => c.Id != customer.Id && c.Name.ToLower() == name && c.Region == customer.Region)
             .OrderBy(c => c.Id).Select(c => c.Id).Take(10).ToListAsync(cancellationToken);
@@ -33,7 +33,7 @@ public sealed class DuplicateContactRule(IEntityStore store, IRecordAccess acces
         if (email is null && phone is null) return;
         System.Linq.Expressions.Expression<Func<Contact, bool>> same = c =>
             c.Id != contact.Id && (email != null && c.Email != null && c.Email.ToLower() == email || phone != null && c.Phone == phone);
-        if (!await store.Query<Contact>().AnyAsync(same, cancellationToken)) return;
+        if (!await store.QueryAsSystem<Contact>().AnyAsync(same, cancellationToken)) return;
         var candidates = await (await access.ScopeAsync<Contact>(cancellationToken: cancellationToken)).Where(same)
             .OrderBy(c => c.Id).Select(c => c.Id).Take(10).ToListAsync(cancellationToken);
         throw new DuplicateRecordException(change.EntitySet, candidates, candidates.Count > 0

@@ -12,10 +12,25 @@ namespace SalesKernel.Sdk.Entities;
 /// </summary>
 public interface IEntityStore
 {
-    /// <summary>Records of a set, not tracked, for LINQ queries translated to SQL.</summary>
+    /// <summary>
+    /// The records of a set the caller may read — their own, their team's, …, as their roles' read
+    /// depth says, and those shared with them — not tracked, for LINQ queries translated to SQL. For a
+    /// job, an automation or work inside <see cref="AsSystemAsync{T}"/>: every record of the tenant.
+    /// The same as <see cref="IRecordAccess.ScopeAsync{TEntity}"/> with <c>read</c>.
+    /// </summary>
     /// <typeparam name="TEntity">The entity's CLR type.</typeparam>
-    /// <returns>A query.</returns>
-    IQueryable<TEntity> Query<TEntity>() where TEntity : class, IEntity;
+    /// <param name="cancellationToken">Cancels loading the caller's access.</param>
+    /// <returns>A query; empty when the caller may not read the set at all.</returns>
+    Task<IQueryable<TEntity>> QueryAsync<TEntity>(CancellationToken cancellationToken = default) where TEntity : class, IEntity;
+
+    /// <summary>
+    /// Every record of a set in the caller's tenant, whoever the caller is — for a rule that must look
+    /// company-wide (is there a duplicate? how many leads does this rep hold?). Never hand what it
+    /// finds to the caller unchecked: name only what <see cref="QueryAsync{TEntity}"/> would show them.
+    /// </summary>
+    /// <typeparam name="TEntity">The entity's CLR type.</typeparam>
+    /// <returns>A query, not tracked.</returns>
+    IQueryable<TEntity> QueryAsSystem<TEntity>() where TEntity : class, IEntity;
 
     /// <summary>Creates a record; an empty id is replaced by a new time-ordered one.</summary>
     /// <typeparam name="TEntity">The entity's CLR type.</typeparam>

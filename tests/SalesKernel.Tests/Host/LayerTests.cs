@@ -15,6 +15,22 @@ public sealed class LayerTests
     }
 
     [Fact]
+    public void The_SDK_version_its_assembly_and_every_plugins_range_agree()
+    {
+        var current = Semver.SemVersion.Parse(SalesKernel.Sdk.SdkVersion.Current, Semver.SemVersionStyles.Strict);
+        var assembly = typeof(SalesKernel.Sdk.SdkVersion).Assembly.GetName().Version!;
+        Assert.Equal(SalesKernel.Sdk.SdkVersion.Current, $"{assembly.Major}.{assembly.Minor}.{assembly.Build}");
+        var manifests = Directory.GetFiles(PluginsDir, "plugin.json", SearchOption.AllDirectories);
+        Assert.NotEmpty(manifests);
+        foreach (var manifest in manifests)
+        {
+            var range = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(manifest))!["sdk"]!.GetValue<string>();
+            Assert.True(Semver.SemVersionRange.ParseNpm(range).Contains(current), $"{manifest}: sdk {range} does not take {current}");
+            Assert.StartsWith($"^{current.Major}.", range); // built against this major version
+        }
+    }
+
+    [Fact]
     public void Core_and_host_reference_no_business_plugin()
     {
         foreach (var assembly in new[] { typeof(SalesKernel.Core.Plugins.PluginLoader).Assembly, typeof(Program).Assembly })

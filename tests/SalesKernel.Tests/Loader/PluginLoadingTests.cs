@@ -190,12 +190,12 @@ public sealed class PluginLoadingTests : IDisposable
     [Fact]
     public async Task A_plugin_built_for_another_SDK_major_version_fails_before_its_code_runs()
     {
-        _plugins.Add(PluginFolder.Customers).Add(PluginFolder.Throwing, m => m["sdk"] = "^2.0.0");
+        _plugins.Add(PluginFolder.Customers).Add(PluginFolder.Throwing, m => m["sdk"] = "^3.0.0");
         await using var host = new KernelHost(_plugins, _db);
 
         var throwing = await host.PluginAsync("throwing");
         Assert.Equal("Failed", throwing.State);
-        Assert.Equal($"requires SDK ^2.0.0 but this host provides SDK {SalesKernel.Sdk.SdkVersion.Current}", throwing.Reason);
+        Assert.Equal($"requires SDK ^3.0.0 but this host provides SDK {SalesKernel.Sdk.SdkVersion.Current}", throwing.Reason);
     }
 
     [Fact]
@@ -221,5 +221,5 @@ public sealed class PluginLoadingTests : IDisposable
     }
 
     private static string Manifest(string id, string dependencies) =>
-        $$"""{ "id": "{{id}}", "name": "{{id}}", "version": "1.0.0", "sdk": "^1.0.0", "dependencies": {{dependencies}} }""";
+        $$"""{ "id": "{{id}}", "name": "{{id}}", "version": "1.0.0", "sdk": "^2.0.0", "dependencies": {{dependencies}} }""";
 }

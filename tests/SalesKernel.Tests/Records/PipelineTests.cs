@@ -133,4 +133,17 @@ public sealed class PipelineTests() : TenantHostTest(PluginFolder.Customers, Plu
         var fine = await _client.CreateAsync(Url, new { name = "Graded Co", industry = "grade:AA" });
         Assert.Equal("AA", fine["creditGrade"]!.GetValue<string>());
     }
+
+    [Fact]
+    public async Task The_store_shows_plugin_code_what_the_caller_may_read_unless_it_asks_for_the_tenant_by_name()
+    {
+        using var rep = await _host.AddUserAsync(_client, "rep@acme.test", "sales-rep");
+        await rep.CreateAsync(Url, new { name = "Mine" });
+        await _client.CreateAsync(Url, new { name = "Theirs 1" });
+        await _client.CreateAsync(Url, new { name = "Theirs 2" });
+        var counts = await rep.GetObjectAsync("/api/credit/customer-counts");
+        Assert.Equal(1, counts["visible"]!.GetValue<int>());
+        Assert.Equal(3, counts["tenant"]!.GetValue<int>());
+        Assert.Equal(3, (await _client.GetObjectAsync("/api/credit/customer-counts"))["visible"]!.GetValue<int>());
+    }
 }

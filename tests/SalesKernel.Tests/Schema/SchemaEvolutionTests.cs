@@ -21,7 +21,7 @@ public sealed class SchemaEvolutionTests : IDisposable
     {
         await using (var host = new KernelHost(_plugins, _db)) await host.PluginsAsync();
 
-        Assert.Equal(["Id", "CustomerId", "Title"], await _db.ColumnsAsync(NotesTable));
+        Assert.Equal(["Id", "CustomerId", "Title", "TenantId"], await _db.ColumnsAsync(NotesTable)); // the tenant column: the kernel keeps a plugin's own rows per tenant
         Assert.Equal(3L, await _db.CountAsync("sk_schema_history"));
         Assert.Equal("install", await _db.ScalarAsync("SELECT \"Kind\" FROM sk_schema_history WHERE \"Owner\" = 'schema-probe'"));
     }
@@ -53,7 +53,7 @@ public sealed class SchemaEvolutionTests : IDisposable
             Assert.Equal("Loaded", (await host.PluginAsync("schema-probe")).State);
         }
 
-        Assert.Equal(["Id", "CustomerId", "Title", "Priority"], await _db.ColumnsAsync(NotesTable));
+        Assert.Equal(["Id", "CustomerId", "Title", "TenantId", "Priority"], await _db.ColumnsAsync(NotesTable));
         Assert.Equal(2L, await _db.CountAsync(NotesTable));
         Assert.Equal(0L, Convert.ToInt64(await _db.ScalarAsync($"SELECT SUM(\"Priority\") FROM {NotesTable}")));
         Assert.Equal("first call", await _db.ScalarAsync($"SELECT \"Title\" FROM {NotesTable} ORDER BY \"Id\" LIMIT 1"));
@@ -99,7 +99,7 @@ public sealed class SchemaEvolutionTests : IDisposable
             Assert.Equal("Loaded", (await host.PluginAsync("schema-probe")).State);
         }
 
-        Assert.Equal(["Id", "CustomerId"], await _db.ColumnsAsync(NotesTable));
+        Assert.Equal(["Id", "CustomerId", "TenantId"], await _db.ColumnsAsync(NotesTable));
     }
 
     [Fact]

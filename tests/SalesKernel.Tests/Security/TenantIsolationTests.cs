@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using SalesKernel.Tests.Infrastructure;
 
 namespace SalesKernel.Tests.Security;
@@ -9,7 +11,7 @@ namespace SalesKernel.Tests.Security;
 public sealed class TenantIsolationTests : IAsyncLifetime
 {
     private const string Url = "/api/customers/customers";
-    private readonly PluginFolder _plugins = new PluginFolder().Add(PluginFolder.Customers).Add(PluginFolder.Credit);
+    private readonly PluginFolder _plugins = new PluginFolder().Add(PluginFolder.Customers).Add(PluginFolder.Credit).Add(PluginFolder.SchemaProbe);
     private readonly TestDatabase _db = TestDatabase.Create();
     private KernelHost _host = null!;
     private HttpClient _acme = null!;
@@ -92,5 +94,48 @@ public sealed class TenantIsolationTests : IAsyncLifetime
         Assert.Equal(["acme", "globex"], tenants!.Select(t => t!["code"]!.GetValue<string>()));
         Assert.Equal(HttpStatusCode.Forbidden, (await platform.GetAsync(Url)).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await _acme.GetAsync("/api/tenants")).StatusCode);
+    }
+
+    /// <summary>
+    /// Every table of the model — the kernel's, the entity sets', a plugin's own — either carries the
+    /// tenant with a global query filter on it, or says why its rows are the installation's.
+    /// </summary>
+    [Fact]
+    public void Every_table_holding_tenant_data_has_the_tenant_filter_and_every_other_says_why_not()
+    {
+        using var scope = _host.Services.CreateScope();
+        var model = scope.ServiceProvider.GetRequiredService<SalesKernel.Core.Data.KernelDbContext>().Model;
+        var types = model.GetEntityTypes().Where(t => !t.IsOwned()).ToList();
+        Assert.True(types.Count >= 30, $"{types.Count} entity types");
+        var unfiltered = new List<string>();
+        foreach (var type in types)
+        {
+            var filters = type.GetDeclaredQueryFilters().Select(f => f.Expression?.ToString() ?? "").ToList();
+            var installation = type.FindAnnotation("SalesKernel:Installation")?.Value as string;
+            if (installation is not null)
+            {
+                Assert.True(filters.Count == 0, $"{type.ClrType.Name} is the installation's ({installation}) but has a filter");
+                Assert.True(installation.Length > 10, $"{type.ClrType.Name}: say why, not just that");
+                continue;
+            }
+            if (!filters.Any(f => f.Contains("CurrentTenantId"))) unfiltered.Add($"{type.ClrType.Name} ({type.GetTableName()})");
+        }
+        Assert.True(unfiltered.Count == 0, "tenant data without the tenant filter: " + string.Join(", ", unfiltered));
+        // the plugin's own table (AddEntity) is among them, with a tenant column the kernel added
+        var note = types.Single(t => t.GetTableName() == "schema_probe_note");
+        Assert.NotNull(note.FindProperty("TenantId"));
+    }
+
+    [Fact]
+    public async Task A_plugins_own_table_keeps_each_tenants_rows_apart()
+    {
+        var globexCustomer = (await _globex.CreateAsync(Url, new { name = "Globex's own" }))["id"]!.GetValue<Guid>();
+        (await _acme.PostAsJsonAsync("/api/schema-probe/notes", new { customerId = _acmeCustomer, title = "acme's note" })).EnsureSuccessStatusCode();
+        (await _globex.PostAsJsonAsync("/api/schema-probe/notes", new { customerId = globexCustomer, title = "globex's note" })).EnsureSuccessStatusCode();
+        var acme = (await _acme.GetFromJsonAsync<JsonArray>("/api/schema-probe/notes-per-customer"))!;
+        var globex = (await _globex.GetFromJsonAsync<JsonArray>("/api/schema-probe/notes-per-customer"))!;
+        Assert.Equal(1, Assert.Single(acme)!["notes"]!.GetValue<int>());
+        Assert.Equal("Globex's own", Assert.Single(globex)!["name"]!.GetValue<string>());
+        Assert.Equal(2L, Convert.ToInt64(await _db.ScalarAsync("SELECT COUNT(DISTINCT \"TenantId\") FROM schema_probe_note")));
     }
 }

@@ -41,6 +41,12 @@ public sealed class CreditPlugin : ISalesKernelPlugin
         // a slow handler (SalesKernel:Plugins:Settings:credit:HandlerDelayMs), so hosts sharing a database overlap
         builder.Services.AddSingleton(new ReceivedEvents(TimeSpan.FromMilliseconds(int.TryParse(builder.Configuration["HandlerDelayMs"], out var delay) ? delay : 0)));
         builder.MapEndpoints(e => e.MapGet("/received", (ReceivedEvents received) => TypedResults.Ok(received.All)));
+        // what the store lets plugin code see: the caller's records by default, the tenant's when asked by name
+        builder.MapEndpoints(e => e.MapGet("/customer-counts", async (IEntityStore store, CancellationToken ct) => TypedResults.Ok(new
+        {
+            Visible = await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.CountAsync(await store.QueryAsync<Customer>(ct), ct),
+            Tenant = await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.CountAsync(store.QueryAsSystem<Customer>(), ct),
+        })));
     }
 }
 

@@ -46,7 +46,7 @@ public sealed class DealSweep(IEntityStore store, ICallerContext caller) : ISche
     public async Task RunAsync(JobRun run, CancellationToken cancellationToken)
     {
         if (caller.TenantId != run.TenantId) throw new InvalidOperationException("the job does not act as its tenant");
-        _ = await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.CountAsync(store.Query<Deal>(), cancellationToken);
+        _ = await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.CountAsync(store.QueryAsSystem<Deal>(), cancellationToken);
     }
 }
 
