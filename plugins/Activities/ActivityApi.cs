@@ -24,7 +24,7 @@ public static class ActivityApi
             .WithName("ReopenActivity").WithSummary("Mark a done activity open again.")
             .ProducesProblem(403).ProducesProblem(404).ProducesProblem(412);
         endpoints.MapGet("/my-day", MyDay)
-            .WithName("MyDay").WithSummary("The caller's open activities that are overdue or due today (in the time zone given as ?tz=, UTC by default).")
+            .WithName("MyDay").WithSummary("The caller's open activities that are overdue or due today (in the time zone given as ?tz=, the company's by default).")
             .Produces<MyDayReport>().ProducesValidationProblem();
         return endpoints;
     }
@@ -35,12 +35,13 @@ public static class ActivityApi
         return Results.Ok(new { activity.Id, activity.Subject, activity.CompletedAtUtc });
     }
 
-    private static async Task<IResult> MyDay(IRecordAccess access, ICallerContext caller, TimeProvider clock, CancellationToken ct, string? tz = null)
+    private static async Task<IResult> MyDay(IRecordAccess access, ICallerContext caller, ITenantCalendar calendar, TimeProvider clock, CancellationToken ct, string? tz = null)
     {
         TimeZoneInfo zone;
         try
         {
-            zone = tz is null ? TimeZoneInfo.Utc : TimeZoneInfo.FindSystemTimeZoneById(tz);
+            // the company's time zone unless the caller is somewhere else today
+            zone = tz is null ? await calendar.TimeZoneAsync(ct) : TimeZoneInfo.FindSystemTimeZoneById(tz);
         }
         catch (Exception e) when (e is TimeZoneNotFoundException or InvalidTimeZoneException)
         {

@@ -24,6 +24,8 @@ public sealed class Lead : IEntity
     /// <summary>How promising the lead is, 0–100 (线索评分).</summary>
     public int Score { get; set; }
     public decimal? EstimatedAmount { get; set; }
+    /// <summary>The estimated amount's ISO 4217 currency; the tenant's default when a new lead names none.</summary>
+    public string? Currency { get; set; }
     public DateTime? ClaimedAtUtc { get; set; }
     public DateTime? LastFollowUpAtUtc { get; set; }
     public DateTime? ReturnedAtUtc { get; set; }

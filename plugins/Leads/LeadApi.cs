@@ -180,6 +180,7 @@ public static class LeadApi
                 Name = string.IsNullOrWhiteSpace(request.OpportunityName) ? $"{lead.Company ?? lead.Name}: first order" : request.OpportunityName.Trim(),
                 CustomerId = customerId, ContactId = contact.Id, LeadId = lead.Id,
                 Amount = request.Amount ?? lead.EstimatedAmount ?? 0,
+                Currency = request.Currency ?? lead.Currency,
                 ExpectedCloseDate = request.ExpectedCloseDate,
             }, cancellationToken: ct);
             await store.UpdateAsync<Lead>(id, l =>
@@ -267,7 +268,7 @@ public sealed record PoolAssignRequest(string? OwnerId, Guid? TeamId);
 /// How to convert: attach to an existing customer (<c>customerId</c>) or create one from the lead's
 /// company; the opportunity's name, amount (the lead's estimate otherwise) and expected close date.
 /// </summary>
-public sealed record ConvertRequest(Guid? CustomerId, string? OpportunityName, decimal? Amount, DateOnly? ExpectedCloseDate, string? Comment);
+public sealed record ConvertRequest(Guid? CustomerId, string? OpportunityName, decimal? Amount, DateOnly? ExpectedCloseDate, string? Comment, string? Currency = null);
 
 /// <summary>The records a conversion created or linked.</summary>
 public sealed record ConversionResult(Guid LeadId, Guid CustomerId, Guid ContactId, Guid OpportunityId);

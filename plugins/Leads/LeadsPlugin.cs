@@ -37,6 +37,7 @@ public sealed class LeadsPlugin : ISalesKernelPlugin
             b.Property(l => l.Source).HasConversion<string>().HasMaxLength(20);
             b.Property(l => l.Status).HasConversion<string>().HasMaxLength(20);
             b.Property(l => l.EstimatedAmount).HasPrecision(18, 2);
+            b.Property(l => l.Currency).HasMaxLength(3);
             b.Property(l => l.ReturnReason).HasMaxLength(500);
             // the pool lists ownerless leads of a team; the cap counts a rep's open leads; the job finds idle ones
             b.HasIndex(SystemFields.OwnerId, nameof(Lead.Status));
@@ -54,6 +55,7 @@ public sealed class LeadsPlugin : ISalesKernelPlugin
         .Field(l => l.Status, f => f.DisplayName(new("Status", "状态")).Filterable().Sortable())
         .Field(l => l.Score, f => f.DisplayName(new("Score", "评分")).Range(0, 100).Filterable().Sortable())
         .Field(l => l.EstimatedAmount, f => f.DisplayName(new("Estimated amount", "预计金额")).Money().Range(0, null).Filterable().Sortable())
+        .Field(l => l.Currency, f => f.DisplayName(new("Currency", "币种")).Currency().Filterable())
         .Field(l => l.ClaimedAtUtc, f => f.DisplayName(new("Claimed at", "领取时间")).ReadOnly().Filterable().Sortable())
         .Field(l => l.LastFollowUpAtUtc, f => f.DisplayName(new("Last follow-up", "最近跟进")).ReadOnly().Filterable().Sortable())
         .Field(l => l.ReturnedAtUtc, f => f.DisplayName(new("Returned at", "退回时间")).ReadOnly().Filterable().Sortable())
@@ -72,14 +74,16 @@ public sealed class LeadsPlugin : ISalesKernelPlugin
         .StateMachine(l => l.Status, sm => sm
             .Initial(LeadStatus.New)
             .Final(LeadStatus.Converted)
-            .Transition("contact", [LeadStatus.New], LeadStatus.Contacted)
-            .Transition("qualify", [LeadStatus.New, LeadStatus.Contacted], LeadStatus.Qualified)
-            .Transition("disqualify", [LeadStatus.New, LeadStatus.Contacted, LeadStatus.Qualified], LeadStatus.Disqualified, t => t.RequiresComment())
-            .Transition("reopen", [LeadStatus.Disqualified], LeadStatus.Contacted)
+            .Transition("contact", [LeadStatus.New], LeadStatus.Contacted, t => t.DisplayName(new("Mark contacted", "已联系")))
+            .Transition("qualify", [LeadStatus.New, LeadStatus.Contacted], LeadStatus.Qualified, t => t.DisplayName(new("Qualify", "确认有效")))
+            .Transition("disqualify", [LeadStatus.New, LeadStatus.Contacted, LeadStatus.Qualified], LeadStatus.Disqualified,
+                t => t.DisplayName(new("Disqualify", "判为无效")).RequiresComment())
+            .Transition("reopen", [LeadStatus.Disqualified], LeadStatus.Contacted, t => t.DisplayName(new("Reopen", "重新打开")))
             .Transition("convert", [LeadStatus.Qualified], LeadStatus.Converted, t => t
+                .DisplayName(new("Convert", "转化"))
                 .Guard("leads.convert-through-endpoint", l => l.ConvertedCustomerId is not null,
                     "A lead is converted with POST /api/leads/leads/{id}/convert, which creates its customer, contact and opportunity.")
-                .Effect((l, _) => l.ConvertedAtUtc = DateTime.UtcNow)));
+                .Effect((l, run) => l.ConvertedAtUtc = run.AtUtc)));
 
     private static void DeclareFollowUps(EntitySetBuilder<LeadFollowUp> set) => set
         .DisplayName(new("Lead follow-up", "线索跟进"), new("Lead follow-ups", "线索跟进"))

@@ -12,6 +12,8 @@ public sealed class Opportunity : IEntity
     public Guid? ContactId { get; set; }
     /// <summary>Expected value of the sale.</summary>
     public decimal Amount { get; set; }
+    /// <summary>The amount's ISO 4217 currency; the tenant's default when a new opportunity names none.</summary>
+    public string? Currency { get; set; }
     /// <summary>When the sale is expected to close (预计成交日期).</summary>
     public DateOnly? ExpectedCloseDate { get; set; }
     public OpportunityPriority Priority { get; set; } = OpportunityPriority.Normal;
@@ -23,6 +25,10 @@ public sealed class Opportunity : IEntity
     public DateTime? NextFollowUpAtUtc { get; set; }
     /// <summary>Why it was lost (输单原因): the comment of the <c>lose</c> transition.</summary>
     public string? LostReason { get; set; }
+    /// <summary>The kind of reason it was lost for, from the <c>lose</c> transition's input.</summary>
+    public LossReason? LossReason { get; set; }
+    /// <summary>Who won it instead, when a competitor did (from the <c>lose</c> transition's input).</summary>
+    public string? LostToCompetitor { get; set; }
     public DateTime? ClosedAtUtc { get; set; }
     /// <summary>The lead it was converted from, if any.</summary>
     public Guid? LeadId { get; set; }
@@ -37,6 +43,29 @@ public enum OpportunityStage
     Negotiation,
     Won,
     Lost,
+}
+
+/// <summary>Why an opportunity was lost (输单原因分类).</summary>
+public enum LossReason
+{
+    Price,
+    Product,
+    Competitor,
+    Relationship,
+    Timing,
+    NoBudget,
+    NoDecision,
+    Other,
+}
+
+/// <summary>
+/// What the <c>lose</c> transition asks for: the reason code, and the competitor who won when one did
+/// (required when the reason is <see cref="LossReason.Competitor"/>).
+/// </summary>
+public sealed class LoseInput
+{
+    public LossReason Reason { get; set; }
+    public string? Competitor { get; set; }
 }
 
 public enum OpportunityPriority

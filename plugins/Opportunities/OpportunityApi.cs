@@ -28,11 +28,11 @@ public static class OpportunityApi
         return endpoints;
     }
 
-    private static async Task<IResult> Forecast(IRecordAccess access, TimeProvider clock, CancellationToken ct,
+    private static async Task<IResult> Forecast(IRecordAccess access, ITenantCalendar calendar, CancellationToken ct,
         string? from = null, string? to = null, string period = "month", string? by = null)
     {
         var errors = new Dictionary<string, string[]>();
-        var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
+        var today = await calendar.TodayAsync(ct); // this month is the company's month, not UTC's
         var start = ParseDate(from, "from", new DateOnly(today.Year, today.Month, 1), errors);
         if (start.Year > 9000) errors["from"] = ["must be before the year 9000"];
         var end = ParseDate(to, "to", start.Year > 9000 ? start : start.AddMonths(12).AddDays(-1), errors);
@@ -48,34 +48,41 @@ public static class OpportunityApi
         var won = OpportunityStage.Won;
         var query = (await access.ScopeAsync<Opportunity>(cancellationToken: ct))
             .Where(o => o.Stage != lost && o.ExpectedCloseDate >= start && o.ExpectedCloseDate <= end);
-        // one grouped query: per month and (if asked) per owner or team; quarters are folded from months
+        // one grouped query: per month, (if asked) owner or team, currency, won or open and probability; the
+        // database sums exact decimals, the weighting (amount × probability) is done here on those sums
         var rows = await query
             .GroupBy(o => new
             {
                 o.ExpectedCloseDate!.Value.Year,
                 o.ExpectedCloseDate!.Value.Month,
                 Key = by == "owner" ? EF.Property<string?>(o, SystemFields.OwnerId) : by == "team" ? EF.Property<string?>(o, SystemFields.TeamId) : null,
+                o.Currency,
+                Won = o.Stage == won,
+                o.Probability,
             })
-            .Select(g => new
-            {
-                g.Key.Year, g.Key.Month, g.Key.Key,
-                Count = g.Count(),
-                Won = g.Where(o => o.Stage == won).Sum(o => (double)o.Amount),
-                Open = g.Where(o => o.Stage != won).Sum(o => (double)o.Amount),
-                Weighted = g.Where(o => o.Stage != won).Sum(o => (double)o.Amount * o.Probability / 100.0),
-            })
+            .Select(g => new { g.Key.Year, g.Key.Month, g.Key.Key, g.Key.Currency, g.Key.Won, g.Key.Probability, Count = g.Count(), Amount = g.Sum(o => o.Amount) })
             .ToListAsync(ct);
 
+        // amounts are never added across currencies: a line per period (and owner or team) and currency
+        var currency = await calendar.CurrencyAsync(ct);
         var lines = rows
-            .GroupBy(r => (Period: period == "month" ? $"{r.Year:D4}-{r.Month:D2}" : $"{r.Year:D4}-Q{(r.Month + 2) / 3}", r.Key))
-            .Select(g => new ForecastLine(g.Key.Period, by == "owner" ? g.Key.Key : null, by == "team" ? g.Key.Key : null,
-                g.Sum(r => r.Count), Money(g.Sum(r => r.Open)), Money(g.Sum(r => r.Weighted)), Money(g.Sum(r => r.Won)),
-                Money(g.Sum(r => r.Won + r.Weighted))))
-            .OrderBy(l => l.Period).ThenBy(l => l.OwnerId ?? l.TeamId)
+            .GroupBy(r => (Period: period == "month" ? $"{r.Year:D4}-{r.Month:D2}" : $"{r.Year:D4}-Q{(r.Month + 2) / 3}", r.Key, Currency: r.Currency ?? currency))
+            .Select(g =>
+            {
+                var open = g.Where(r => !r.Won).Sum(r => r.Amount);
+                var weighted = Currencies.Round(g.Where(r => !r.Won).Sum(r => r.Amount * r.Probability / 100m), g.Key.Currency);
+                var wonAmount = g.Where(r => r.Won).Sum(r => r.Amount);
+                return new ForecastLine(g.Key.Period, by == "owner" ? g.Key.Key : null, by == "team" ? g.Key.Key : null,
+                    g.Sum(r => r.Count), open, weighted, wonAmount, wonAmount + weighted) { Currency = g.Key.Currency };
+            })
+            .OrderBy(l => l.Period).ThenBy(l => l.OwnerId ?? l.TeamId).ThenBy(l => l.Currency)
             .ToList();
-        var total = new ForecastLine("total", null, null, lines.Sum(l => l.Count), lines.Sum(l => l.Pipeline), lines.Sum(l => l.Weighted),
-            lines.Sum(l => l.Won), lines.Sum(l => l.Forecast));
-        return Results.Ok(new ForecastReport(start, end, period, by, lines, total));
+        var totals = lines.GroupBy(l => l.Currency).OrderBy(g => g.Key != currency).ThenBy(g => g.Key)
+            .Select(g => new ForecastLine("total", null, null, g.Sum(l => l.Count), g.Sum(l => l.Pipeline), g.Sum(l => l.Weighted),
+                g.Sum(l => l.Won), g.Sum(l => l.Forecast)) { Currency = g.Key })
+            .ToList();
+        var total = totals.FirstOrDefault(t => t.Currency == currency) ?? new ForecastLine("total", null, null, 0, 0, 0, 0, 0) { Currency = currency };
+        return Results.Ok(new ForecastReport(start, end, period, by, lines, total) { Totals = totals.Count == 0 ? [total] : totals });
     }
 
     private static async Task<IResult> Overdue(IRecordAccess access, TimeProvider clock, CancellationToken ct, int limit = 50, string? cursor = null)
@@ -110,17 +117,24 @@ public static class OpportunityApi
         return fallback;
     }
 
-    private static decimal Money(double value) => Math.Round((decimal)value, 2);
 }
 
 /// <summary>The forecast over a window of expected close dates.</summary>
-public sealed record ForecastReport(DateOnly From, DateOnly To, string Period, string? By, IReadOnlyList<ForecastLine> Lines, ForecastLine Total);
+public sealed record ForecastReport(DateOnly From, DateOnly To, string Period, string? By, IReadOnlyList<ForecastLine> Lines, ForecastLine Total)
+{
+    /// <summary>One total per currency, the tenant's default currency first; <see cref="Total"/> is that one.</summary>
+    public IReadOnlyList<ForecastLine> Totals { get; init; } = [];
+}
 
 /// <summary>
 /// One period (and owner or team): open pipeline, weighted by probability, won, and the forecast
 /// (won plus weighted open).
 /// </summary>
-public sealed record ForecastLine(string Period, string? OwnerId, string? TeamId, int Count, decimal Pipeline, decimal Weighted, decimal Won, decimal Forecast);
+public sealed record ForecastLine(string Period, string? OwnerId, string? TeamId, int Count, decimal Pipeline, decimal Weighted, decimal Won, decimal Forecast)
+{
+    /// <summary>The ISO 4217 currency of every amount of the line.</summary>
+    public string Currency { get; init; } = "";
+}
 
 /// <summary>An open opportunity whose follow-up is late.</summary>
 public sealed record OverdueItem(Guid Id, string Name, Guid CustomerId, OpportunityStage Stage, decimal Amount, string? NextStep, DateTime NextFollowUpAtUtc, string? OwnerId)

@@ -133,10 +133,42 @@ public interface IPluginBuilder
     IPluginBuilder MapEndpoints(Action<IEndpointRouteBuilder> map);
 
     /// <summary>
-    /// Declares a permission the plugin checks. Its full name is <c>&lt;plugin id&gt;.&lt;name&gt;</c>.
+    /// Declares a permission the plugin checks that belongs to no entity set — to run a report, to
+    /// approve credit limits. Its full name is <c>&lt;plugin id&gt;.&lt;name&gt;</c>. Tenant
+    /// administrators grant it to roles (<c>PUT /api/roles/{code}/grants</c> with depth <c>Tenant</c>,
+    /// or <c>None</c> to take it away); the plugin checks it with
+    /// <see cref="Entities.IRecordAccess.HasPermissionAsync"/>. Tenant administrators always have it.
     /// </summary>
-    /// <param name="name">Lower-case dotted name, for example <c>customer.read</c>.</param>
+    /// <param name="name">Lower-case dotted name, for example <c>limits.approve</c>.</param>
     /// <param name="displayName">What administrators see, in English and Simplified Chinese.</param>
+    /// <param name="grantedTo">The standard roles (<see cref="Entities.StandardRoles"/>) that have it until a tenant says otherwise.</param>
     /// <returns>The same builder, for chaining.</returns>
-    IPluginBuilder AddPermission(string name, LocalizedText displayName);
+    IPluginBuilder AddPermission(string name, LocalizedText displayName, params string[] grantedTo);
+
+    /// <summary>
+    /// Declares a sequence of document numbers, per tenant: <c>&lt;plugin id&gt;.&lt;name&gt;</c>. The
+    /// format has one counter — zeros in braces, as many as the least number of digits, such as
+    /// <c>{000000}</c> — and may have the date of the write in the tenant's time zone: <c>{yyyy}</c>,
+    /// <c>{yy}</c>, <c>{MM}</c>, <c>{dd}</c>; the counter starts again at 1 whenever the date part of
+    /// the number changes (each year for <c>SO-{yyyy}-{000000}</c>). Tenant administrators may change
+    /// the format. Give a text field its numbers with <see cref="Entities.FieldBuilder.Numbered"/>, or take
+    /// one with <see cref="INumberSequences.NextAsync"/>.
+    /// </summary>
+    /// <param name="name">Lower-case name, such as <c>order</c>.</param>
+    /// <param name="displayName">What administrators see.</param>
+    /// <param name="defaultFormat">The format every tenant starts with.</param>
+    /// <returns>The same builder, for chaining.</returns>
+    IPluginBuilder AddNumberSequence(string name, LocalizedText displayName, string defaultFormat);
+
+    /// <summary>
+    /// Implements an extension point another plugin published (an interface in its assembly; declare
+    /// that plugin as a dependency). Its publisher calls every implementation through
+    /// <see cref="IExtensions{TContract}"/>, lowest <paramref name="order"/> first, and only those of
+    /// plugins the tenant has switched on. The implementation is created per scope, with your services.
+    /// </summary>
+    /// <typeparam name="TContract">The extension point's interface.</typeparam>
+    /// <typeparam name="TImplementation">Your class.</typeparam>
+    /// <param name="order">Where it runs among the implementations (lower first).</param>
+    /// <returns>The same builder, for chaining.</returns>
+    IPluginBuilder Implement<TContract, TImplementation>(int order = 0) where TContract : class where TImplementation : class, TContract;
 }

@@ -4,7 +4,8 @@ namespace SalesKernel.Sdk;
 /// <param name="PluginId">The declaring plugin.</param>
 /// <param name="Name">The name as declared, for example <c>customer.read</c>.</param>
 /// <param name="DisplayName">What administrators see.</param>
-public sealed record PermissionDefinition(string PluginId, string Name, LocalizedText DisplayName)
+/// <param name="GrantedTo">The standard roles that have it by default.</param>
+public sealed record PermissionDefinition(string PluginId, string Name, LocalizedText DisplayName, IReadOnlyList<string> GrantedTo)
 {
     /// <summary>The name qualified by the plugin id, unique in an installation: <c>customers.customer.read</c>.</summary>
     public string FullName => $"{PluginId}.{Name}";

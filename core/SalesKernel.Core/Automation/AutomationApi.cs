@@ -42,7 +42,8 @@ internal static class AutomationApi
             .WithName("ListAutomationRuns").WithSummary("The rule's runs, newest first, with failures and their errors; page with limit and cursor.");
     }
 
-    private static async Task<IResult> CreateAsync(RuleRequest request, CallerContext caller, KernelDbContext db, EntitySetRegistry sets, CancellationToken ct)
+    private static async Task<IResult> CreateAsync(RuleRequest request, CallerContext caller, KernelDbContext db, EntitySetRegistry sets,
+        Sdk.ITenantCalendar calendar, TimeProvider clock, CancellationToken ct)
     {
         var errors = new Dictionary<string, List<string>>();
         if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Length > 200) FieldValidation.Add(errors, "name", "is required (at most 200 characters)");
@@ -52,7 +53,7 @@ internal static class AutomationApi
         DateTime? nextRun = null;
         if (trigger.StartsWith("schedule:", StringComparison.Ordinal))
         {
-            try { nextRun = Jobs.Schedule.Next(trigger["schedule:".Length..], DateTime.UtcNow); }
+            try { nextRun = Jobs.Schedule.Next(trigger["schedule:".Length..], clock.GetUtcNow().UtcDateTime, await calendar.TimeZoneAsync(ct)); }
             catch (ArgumentException e) { FieldValidation.Add(errors, "trigger", e.Message); }
         }
         else if (trigger is not ("created" or "updated"))

@@ -163,7 +163,8 @@ public sealed class AutomationRunner(RecordPipeline pipeline, EntitySetRegistry 
                     await pipeline.Db.SaveChangesAsync(ct);
                     break;
                 case "transition":
-                    await transitions.RunAsync(set, id, action.GetProperty("name").GetString() ?? "", action.TryGetProperty("comment", out var c) ? c.GetString() : null, null, ct);
+                    await transitions.RunAsync(set, id, action.GetProperty("name").GetString() ?? "", action.TryGetProperty("comment", out var c) ? c.GetString() : null, null, ct,
+                        action.TryGetProperty("input", out var input) ? input : null);
                     break;
                 default:
                     throw new RuleViolationException("automation.unknown-action", $"Unknown action '{action.GetProperty("type").GetString()}'.");

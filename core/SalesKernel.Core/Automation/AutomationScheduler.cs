@@ -33,7 +33,9 @@ internal sealed class AutomationScheduler(IServiceScopeFactory scopes, TimeProvi
             using var scope = scopes.CreateScope();
             var db = scope.ServiceProvider.GetRequiredService<KernelDbContext>();
             var scheduled = rule.NextRunAtUtc!.Value;
-            var next = Schedule.Next(rule.Trigger["schedule:".Length..], now);
+            // the rule's cron is read in its tenant's time zone: "0 9 * * 1" is nine on Monday morning there
+            var zone = (await scope.ServiceProvider.GetRequiredService<Tenancy.TenantSettingsCache>().GetAsync(rule.TenantId, ct)).Zone;
+            var next = Schedule.Next(rule.Trigger["schedule:".Length..], now, zone);
             var claimed = await db.AcrossTenants<AutomationRule>().Where(r => r.Id == rule.Id && r.NextRunAtUtc == scheduled)
                 .ExecuteUpdateAsync(u => u.SetProperty(r => r.NextRunAtUtc, next), ct);
             if (claimed != 1) continue; // another host has this occurrence

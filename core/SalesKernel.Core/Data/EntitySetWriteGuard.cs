@@ -28,14 +28,16 @@ internal sealed class EntitySetWriteGuard : SaveChangesInterceptor
         if (context is not KernelDbContext db) return;
         StampTenant(db);
         if (db.IsPipelineWrite) return;
-        var sets = db.Catalog.EntitySets.Select(s => s.Set.ClrType).ToHashSet();
+        // a document's lines are part of it: written with it, through the pipeline
+        var sets = db.Catalog.EntitySets.Select(s => s.Set.ClrType)
+            .Concat(db.Catalog.EntitySets.Where(s => s.Set.Lines is not null).Select(s => s.Set.Lines!.LineType)).ToHashSet();
         if (sets.Count == 0) return;
         db.ChangeTracker.DetectChanges();
         var written = db.ChangeTracker.Entries()
             .FirstOrDefault(e => e.State is EntityState.Added or EntityState.Modified or EntityState.Deleted && sets.Contains(e.Metadata.ClrType));
         if (written is not null)
             throw new InvalidOperationException(
-                $"{written.Metadata.ClrType.Name} is an entity set: its records are written through IEntityStore (validation, handlers, audit, events), " +
+                $"{written.Metadata.ClrType.Name} is an entity set (or a document's lines): its records are written through IEntityStore (validation, handlers, audit, events), " +
                 "not by SaveChanges on a context.");
     }
 

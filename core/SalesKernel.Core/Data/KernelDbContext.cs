@@ -98,6 +98,8 @@ public sealed class KernelDbContext(DbContextOptions<KernelDbContext> options, P
         modelBuilder.Entity<RecordShare>(RecordShare.Configure);
         modelBuilder.Entity<ApiKey>(ApiKey.Configure);
         modelBuilder.Entity<RefreshToken>(RefreshToken.Configure);
+        modelBuilder.Entity<Records.NumberCounter>(Records.NumberCounter.Configure);
+        modelBuilder.Entity<Records.NumberFormatSetting>(Records.NumberFormatSetting.Configure);
         modelBuilder.Entity<Hosting.DemoSeedRun>(Hosting.DemoSeedRun.Configure);
         modelBuilder.Entity<Workflow.TransitionRecord>(Workflow.TransitionRecord.Configure);
         modelBuilder.Entity<Jobs.JobSchedule>(Jobs.JobSchedule.Configure);

@@ -148,6 +148,7 @@ public static class SalesKernelHostingExtensions
         app.MapAccessApi();
         app.MapApiKeyApi();
         app.MapIpAllowListApi();
+        app.MapTenantSettingsApi();
         app.MapJobApi();
         app.MapWebhookApi();
         app.MapApprovalApi();
@@ -222,6 +223,12 @@ public static class SalesKernelHostingExtensions
         services.AddSingleton<PermissionCatalog>();
         services.AddScoped<CallerAccess>();
         services.AddScoped<RefreshTokens>();
+        services.AddSingleton<TenantSettingsCache>();
+        services.AddScoped<TenantCalendar>();
+        services.AddScoped<ITenantCalendar>(sp => sp.GetRequiredService<TenantCalendar>());
+        services.AddScoped(typeof(IExtensions<>), typeof(Extensions<>));
+        services.AddScoped<NumberSequences>();
+        services.AddScoped<INumberSequences>(sp => sp.GetRequiredService<NumberSequences>());
         services.AddTransient<Microsoft.AspNetCore.Hosting.IStartupFilter, SecurityMiddleware.SecurityHeaders>();
 
         // tokens are protected with the Data Protection key ring: kept in the data folder so they survive a restart
@@ -273,6 +280,7 @@ public static class SalesKernelHostingExtensions
                 // Concurrent writers wait for the lock this long instead of failing at once.
                 sqlite.DefaultTimeout = database.SqliteBusyTimeoutSeconds;
                 options.UseSqlite(sqlite.ToString());
+                options.AddInterceptors(new SqliteBusyTimeout(database.SqliteBusyTimeoutSeconds));
                 break;
         }
         options.ReplaceService<IModelCacheKeyFactory, PluginModelCacheKeyFactory>();

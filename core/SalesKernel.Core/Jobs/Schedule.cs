@@ -18,6 +18,7 @@ public static class Schedule
         }
     }
 
-    public static DateTime? Next(string cron, DateTime afterUtc) =>
-        Parse(cron).GetNextOccurrence(DateTime.SpecifyKind(afterUtc, DateTimeKind.Utc), TimeZoneInfo.Utc);
+    /// <summary>The next occurrence after an instant, the cron read in a time zone (UTC by default): "0 9 * * *" is nine o'clock there.</summary>
+    public static DateTime? Next(string cron, DateTime afterUtc, TimeZoneInfo? zone = null) =>
+        Parse(cron).GetNextOccurrence(DateTime.SpecifyKind(afterUtc, DateTimeKind.Utc), zone ?? TimeZoneInfo.Utc);
 }

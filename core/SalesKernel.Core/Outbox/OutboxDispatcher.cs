@@ -15,10 +15,12 @@ namespace SalesKernel.Core.Outbox;
 /// once: a handler that throws is retried with exponential back-off (2 s, 4 s, … up to an hour), and
 /// events still waiting when the host stops are picked up when it starts again. A failing event
 /// does not hold back later ones, and when an event has several handlers a retry runs them all again.
-/// Several hosts on one database share the work: a host leases an event (a conditional update)
-/// before handing it on, so each event goes to its handlers once, whichever host takes it; an event
-/// leased by a host that died is taken again when the lease runs out. Each host keeps the order of
-/// the events it takes; across hosts, events of different records may be handled side by side.
+/// Several hosts on one database share the work: a host leases a batch of events at once (one
+/// update; on PostgreSQL the batch is chosen <c>FOR UPDATE SKIP LOCKED</c>, so hosts polling together
+/// take different events without waiting for each other) before handing them on, so each event goes
+/// to its handlers once, whichever host takes it; events leased by a host that died are taken again
+/// when the lease runs out. The batch's progress is saved at its end, in one write. Each host keeps
+/// the order of the events it takes; across hosts, events of different records may be handled side by side.
 /// </summary>
 internal sealed class OutboxDispatcher(IServiceScopeFactory scopes, OutboxSignal signal, TimeProvider clock, ILogger<OutboxDispatcher> logger)
     : BackgroundService
@@ -54,21 +56,15 @@ internal sealed class OutboxDispatcher(IServiceScopeFactory scopes, OutboxSignal
         var db = scope.ServiceProvider.GetRequiredService<KernelDbContext>();
         var sets = scope.ServiceProvider.GetRequiredService<EntitySetRegistry>();
         var now = clock.GetUtcNow().UtcDateTime;
-        var batch = await db.AcrossTenants<OutboxMessage>()
-            .Where(m => m.DispatchedAtUtc == null && (m.NextAttemptAtUtc == null || m.NextAttemptAtUtc <= now)
-                && (m.LeasedUntilUtc == null || m.LeasedUntilUtc < now))
-            .OrderBy(m => m.Id).Take(BatchSize).ToListAsync(cancellationToken);
+        var batch = await LeaseAsync(db, now, cancellationToken);
+        // slow handlers must not outlive the lease: past half of it, the rest of the batch is let go for the next poll
+        var deadline = now + LeaseTime / 2;
         foreach (var message in batch)
         {
-            // take the event, unless another host took it since the batch was read
-            var until = now + LeaseTime;
-            var id = message.Id;
-            var leased = await db.AcrossTenants<OutboxMessage>()
-                .Where(m => m.Id == id && m.DispatchedAtUtc == null && (m.LeasedUntilUtc == null || m.LeasedUntilUtc < now))
-                .ExecuteUpdateAsync(s => s.SetProperty(m => m.LeasedUntilUtc, until), cancellationToken);
-            if (leased == 0)
+            if (clock.GetUtcNow().UtcDateTime > deadline)
             {
-                db.Entry(message).State = EntityState.Detached;
+                message.LeasedUntilUtc = null;
+                db.Entry(message).Property(m => m.LeasedUntilUtc).IsModified = true;
                 continue;
             }
             var set = sets.Find(message.EntitySet);
@@ -110,12 +106,57 @@ internal sealed class OutboxDispatcher(IServiceScopeFactory scopes, OutboxSignal
                 logger.LogWarning("Event {Id} of {Set} failed (attempt {Attempt}), retrying at {Next}: {Error}",
                     message.Id, message.EntitySet, message.Attempts, message.NextAttemptAtUtc, message.LastError);
             }
-            // progress is saved event by event: a stop in the middle of a batch repeats at most one event
-            await db.SaveChangesAsync(CancellationToken.None);
-            signal.Notify(); // webhook deliveries may be waiting now
         }
+        // the batch's progress in one write; a host that stops before it leaves its events leased, to be
+        // taken again when the lease runs out (at least once)
+        await db.SaveChangesAsync(CancellationToken.None);
+        if (batch.Count > 0) signal.Notify(); // webhook deliveries may be waiting now
         return batch.Count;
     }
+
+    /// <summary>
+    /// Takes up to <see cref="BatchSize"/> events that are due and not leased, in order, for <see cref="LeaseTime"/>:
+    /// chosen and leased in one transaction, tracked for their progress to be saved.
+    /// </summary>
+    private static async Task<List<OutboxMessage>> LeaseAsync(KernelDbContext db, DateTime now, CancellationToken cancellationToken)
+    {
+        var until = now + LeaseTime;
+        List<long> ids;
+        if (db.Database.IsNpgsql())
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            // rows another host is leasing right now are skipped, not waited for
+            var entity = db.Model.FindEntityType(typeof(OutboxMessage))!;
+            var table = Microsoft.EntityFrameworkCore.Metadata.StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());
+            string Column(string property) => $"\"{entity.FindProperty(property)!.GetColumnName(table)}\"";
+            var sql = $"SELECT {Column(nameof(OutboxMessage.Id))} AS \"Value\" FROM \"{entity.GetTableName()}\" " +
+                $"WHERE {Column(nameof(OutboxMessage.DispatchedAtUtc))} IS NULL " +
+                $"AND ({Column(nameof(OutboxMessage.NextAttemptAtUtc))} IS NULL OR {Column(nameof(OutboxMessage.NextAttemptAtUtc))} <= {{0}}) " +
+                $"AND ({Column(nameof(OutboxMessage.LeasedUntilUtc))} IS NULL OR {Column(nameof(OutboxMessage.LeasedUntilUtc))} < {{0}}) " +
+                $"ORDER BY {Column(nameof(OutboxMessage.Id))} LIMIT {BatchSize} FOR UPDATE SKIP LOCKED";
+            ids = await db.Database.SqlQueryRaw<long>(sql, now).ToListAsync(cancellationToken);
+            if (ids.Count > 0)
+                await db.AcrossTenants<OutboxMessage>().Where(m => ids.Contains(m.Id))
+                    .ExecuteUpdateAsync(s => s.SetProperty(m => m.LeasedUntilUtc, until), cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+        else
+        {
+            // SQLite has one writer at a time: one conditional update takes what no other host took meanwhile
+            var due = await Due(db, now).OrderBy(m => m.Id).Select(m => m.Id).Take(BatchSize).ToListAsync(cancellationToken);
+            if (due.Count == 0) return [];
+            await Due(db, now).Where(m => due.Contains(m.Id)).ExecuteUpdateAsync(s => s.SetProperty(m => m.LeasedUntilUtc, until), cancellationToken);
+            ids = due;
+        }
+        if (ids.Count == 0) return [];
+        // on SQLite, what another host leased between the read and the update is not ours: its lease is not this one
+        return await db.AcrossTenants<OutboxMessage>().Where(m => ids.Contains(m.Id) && m.LeasedUntilUtc == until && m.DispatchedAtUtc == null)
+            .OrderBy(m => m.Id).ToListAsync(cancellationToken);
+    }
+
+    private static IQueryable<OutboxMessage> Due(KernelDbContext db, DateTime now) =>
+        db.AcrossTenants<OutboxMessage>().Where(m => m.DispatchedAtUtc == null && (m.NextAttemptAtUtc == null || m.NextAttemptAtUtc <= now)
+            && (m.LeasedUntilUtc == null || m.LeasedUntilUtc < now));
 
     /// <summary>One delivery row per matching subscription, saved with the event's progress: none is lost or doubled.</summary>
     private async Task QueueWebhooksAsync(KernelDbContext db, OutboxMessage message, CancellationToken ct)

@@ -74,6 +74,13 @@ internal sealed partial class PluginRegistration(PluginInfo plugin, IConfigurati
             modelBuilder.Entity<TEntity>();
             foreach (var apply in definition.ModelConfigurations) apply(modelBuilder);
         }));
+        // a document's lines live in a table of the plugin, with the tenant like every other
+        if (definition.Lines is { } lines)
+        {
+            if (_entities.Any(e => e.ClrType == lines.LineType))
+                throw new InvalidOperationException($"Entity {lines.LineType.Name} is declared twice.");
+            _entities.Add(new EntityDeclaration(lines.LineType, lines.Model));
+        }
         return this;
     }
 
@@ -137,24 +144,56 @@ internal sealed partial class PluginRegistration(PluginInfo plugin, IConfigurati
         return this;
     }
 
-    public IPluginBuilder AddPermission(string name, LocalizedText displayName)
+    public IPluginBuilder AddPermission(string name, LocalizedText displayName, params string[] grantedTo)
     {
         ArgumentNullException.ThrowIfNull(displayName);
+        if (grantedTo.FirstOrDefault(r => !StandardRoles.All.Contains(r)) is { } unknown)
+            throw new ArgumentException($"Permission {name}: '{unknown}' is not a standard role ({string.Join(", ", StandardRoles.All)}).", nameof(grantedTo));
         if (!PermissionName().IsMatch(name ?? ""))
             throw new ArgumentException($"Permission name \"{name}\" must be lower-case words separated by dots, such as customer.read.", nameof(name));
         if (_permissions.Any(p => p.Name == name))
             throw new InvalidOperationException($"Permission {name} is declared twice.");
-        _permissions.Add(new PermissionDefinition(Plugin.Id, name!, displayName));
+        _permissions.Add(new PermissionDefinition(Plugin.Id, name!, displayName, grantedTo.Distinct().ToList()));
         return this;
     }
 
     [GeneratedRegex("^[a-z][a-z0-9-]*(\\.[a-z][a-z0-9-]*)*$")]
     private static partial Regex PermissionName();
 
+    private readonly List<ExtensionImplementation> _implementations = [];
+    public IReadOnlyList<ExtensionImplementation> Implementations => _implementations;
+
+    public IPluginBuilder Implement<TContract, TImplementation>(int order = 0) where TContract : class where TImplementation : class, TContract
+    {
+        if (!typeof(TContract).IsInterface) throw new ArgumentException($"{typeof(TContract).Name} is not an interface: an extension point is one.");
+        if (_implementations.Any(i => i.Contract == typeof(TContract) && i.Implementation == typeof(TImplementation)))
+            throw new InvalidOperationException($"{typeof(TImplementation).Name} implements {typeof(TContract).Name} twice.");
+        _implementations.Add(new ExtensionImplementation(Plugin.Id, typeof(TContract), typeof(TImplementation), order));
+        Services.AddScoped<TImplementation>();
+        return this;
+    }
+
+    private readonly List<NumberSequenceDefinition> _sequences = [];
+    public IReadOnlyList<NumberSequenceDefinition> Sequences => _sequences;
+
+    public IPluginBuilder AddNumberSequence(string name, LocalizedText displayName, string defaultFormat)
+    {
+        ArgumentNullException.ThrowIfNull(displayName);
+        if (!SetName().IsMatch(name ?? ""))
+            throw new ArgumentException($"Sequence name \"{name}\" must be lower-case letters, digits and dashes, such as order.", nameof(name));
+        if (_sequences.Any(s => s.Name == name)) throw new InvalidOperationException($"Number sequence {name} is declared twice.");
+        if (Records.NumberFormat.Problem(defaultFormat) is { } problem) throw new ArgumentException($"Number sequence {name}: {problem}", nameof(defaultFormat));
+        _sequences.Add(new NumberSequenceDefinition(Plugin.Id, name!, displayName, defaultFormat));
+        return this;
+    }
+
     [GeneratedRegex("^[a-z][a-z0-9]*(-[a-z0-9]+)*$")]
     private static partial Regex SetName();
 }
 
 /// <summary>An entity a plugin declared, with the EF Core configuration to apply to the shared model.</summary>
+/// <summary>A plugin's implementation of an extension point.</summary>
+internal sealed record ExtensionImplementation(string PluginId, Type Contract, Type Implementation, int Order);
+
 /// <summary>An entity a plugin declared; <paramref name="InstallationReason"/> is set for a table of the installation, not of a tenant.</summary>
 internal sealed record EntityDeclaration(Type ClrType, Action<ModelBuilder> Configure, string? InstallationReason = null);

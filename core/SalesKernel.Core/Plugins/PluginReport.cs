@@ -37,4 +37,9 @@ public sealed record PluginSummary(
 
 public sealed record DependencySummary(string Id, string Range);
 
-public sealed record PermissionSummary(string Name, string DisplayName, string? DisplayNameZhHans);
+public sealed record PermissionSummary(string Name, string DisplayName, string? DisplayNameZhHans)
+{
+    /// <summary>The display name in the caller's language (where the answer is for one).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? Label { get; init; }
+}

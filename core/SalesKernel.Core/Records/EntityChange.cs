@@ -27,7 +27,8 @@ internal sealed class EntityChange<TEntity>(
     Func<IReadOnlyCollection<string>> changedFields,
     int depth,
     string? userId,
-    bool confirmed) : IEntityChange<TEntity>, IRecordChange
+    bool confirmed,
+    Func<IEnumerable<object>> unsaved) : IEntityChange<TEntity>, IRecordChange
     where TEntity : class, IEntity
 {
     public EntityEntry Entry => entry;
@@ -45,6 +46,7 @@ internal sealed class EntityChange<TEntity>(
     public int Depth => depth;
     public string? UserId => userId;
     public bool IsConfirmed => confirmed;
+    public IReadOnlyList<TEntity> Unsaved => unsaved().OfType<TEntity>().Where(e => !ReferenceEquals(e, entry.Entity)).ToList();
 
     public object? GetBefore(string field) =>
         operation == WriteOperation.Create ? null : beforeValues.GetValueOrDefault(Field(field).Name);

@@ -17,6 +17,12 @@ public sealed class EntitySetDescriptor
     public required IReadOnlyList<ValidatorRegistration> Validators { get; init; }
     public required IReadOnlyList<EventHandlerRegistration> EventHandlers { get; init; }
 
+    /// <summary>For a set of documents with lines: the lines' fields (their id and line number read-only).</summary>
+    public IReadOnlyList<RecordField> LineFields { get; init; } = [];
+
+    /// <summary>For a set of documents with lines: the line's entity type.</summary>
+    public IEntityType? LineEntityType { get; init; }
+
     /// <summary>What refers to records of this set, and what deleting one does to those (worked out once the registry has every set).</summary>
     public IReadOnlyList<DeleteRelation> Dependents { get; internal set; } = [];
 

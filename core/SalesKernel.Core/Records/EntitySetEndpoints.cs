@@ -61,12 +61,12 @@ internal static class EntitySetEndpoints
             group.MapPost(route + "/{id:guid}/transitions/{transition}", async (Guid id, string transition, Workflow.TransitionRequest? request,
                     HttpContext http, Workflow.Transitions transitions, RecordPipeline pipeline, CancellationToken ct) =>
                 {
-                    var (_, approval) = await transitions.RunAsync(set, id, transition, request?.Comment, RecordVersion.FromIfMatch(http.Request), ct);
+                    var (_, approval) = await transitions.RunAsync(set, id, transition, request?.Comment, RecordVersion.FromIfMatch(http.Request), ct, request?.Input);
                     if (approval is null) return await ReadAsync(set, id, http, pipeline, ct) ?? Results.Ok(new { id });
                     // waiting for approval: 202 with the approval request
                     return Results.Accepted($"/api/approvals/{approval.Id}", Workflow.Approvals.Describe(approval));
                 })
-                .WithName($"{name}.transition").WithSummary($"Run a transition on a record of {display}, with an optional comment.")
+                .WithName($"{name}.transition").WithSummary($"Run a transition on a record of {display}, with a comment and the transition's input (see its metadata).")
                 .Produces<Dictionary<string, object?>>().ProducesValidationProblem().ProducesProblem(403).ProducesProblem(404).ProducesProblem(412).ProducesProblem(422);
             group.MapGet(route + "/{id:guid}/history", async (Guid id, Workflow.Transitions transitions, CancellationToken ct) =>
                     Results.Ok(await transitions.HistoryAsync(set, id, ct)))
@@ -192,6 +192,8 @@ internal static class EntitySetEndpoints
             .RunAsync(Source(pipeline.Db, set), set.ClrType, pipeline.VisibleFieldsOf(set), null, ct);
         if (page.Items.Count == 0) return null;
         var record = page.Items[0];
+        // a document is answered with its lines, in order
+        if (set.Definition.Lines is { } lines) record[lines.Name] = await DocumentLines.ReadAsync(pipeline.Db, set, id, ct);
         var etag = RecordVersion.ToETag((long)record["version"]!);
         http.Response.Headers.ETag = etag;
         if (conditional && NoneMatch(http.Request, etag)) return Results.StatusCode(StatusCodes.Status304NotModified);
@@ -214,9 +216,10 @@ internal static class EntitySetEndpoints
         pipeline.Confirmed = Bool(http.Request.Query, "force");
         using var body = await ReadBodyAsync(http, ct);
         var errors = new Dictionary<string, List<string>>();
-        var values = RecordReader.Read(body.RootElement, pipeline.VisibleFieldsOf(set), isCreate: true, errors);
+        var values = RecordReader.Read(body.RootElement, pipeline.VisibleFieldsOf(set), isCreate: true, errors, lines: set.Definition.Lines?.Name);
         RefuseFrozen(set, pipeline, values, errors);
         var (entity, rest) = RecordReader.NewEntity(set.ClrType, values);
+        SetLines(set, entity, body.RootElement, errors);
         // what could not be read is answered together with what the pipeline finds: one 400 with every error
         pipeline.ReadErrors = errors;
         var entry = await pipeline.CreateAsync(set, entity, rest, ct);
@@ -231,12 +234,21 @@ internal static class EntitySetEndpoints
         var expected = RecordVersion.FromIfMatch(http.Request);
         using var body = await ReadBodyAsync(http, ct);
         var errors = new Dictionary<string, List<string>>();
-        var values = RecordReader.Read(body.RootElement, pipeline.VisibleFieldsOf(set), isCreate: false, errors);
+        var values = RecordReader.Read(body.RootElement, pipeline.VisibleFieldsOf(set), isCreate: false, errors, lines: set.Definition.Lines?.Name);
         RefuseFrozen(set, pipeline, values, errors);
+        // lines sent replace every line the document has
+        var lines = set.Definition.Lines is { } definition && body.RootElement.ValueKind == JsonValueKind.Object
+            && body.RootElement.TryGetProperty(definition.Name, out var sent) ? DocumentLines.Read(sent, set, errors) : null;
         pipeline.ReadErrors = errors;
         await pipeline.UpdateAsync(set, id, expected, entry =>
         {
             foreach (var (field, value) in values.Fields) RecordValues.Set(entry, field, value);
+            if (lines is not null)
+            {
+                var collection = DocumentLines.Collection(entry, set);
+                collection.Clear();
+                foreach (var line in lines) collection.Add(line);
+            }
         }, ct);
         return await ReadAsync(set, id, http, pipeline, ct) ?? Results.Ok(new { id }); // changed, but no longer visible to the caller
     }
@@ -277,15 +289,29 @@ internal static class EntitySetEndpoints
             .Select((element, i) =>
             {
                 var errors = new Dictionary<string, List<string>>();
-                var values = RecordReader.Read(element, fields, isCreate: true, errors);
+                var values = RecordReader.Read(element, fields, isCreate: true, errors, lines: set.Definition.Lines?.Name);
                 RefuseFrozen(set, pipeline, values, errors);
                 readErrors.Add(errors);
-                return RecordReader.NewEntity(set.ClrType, values);
+                var created = RecordReader.NewEntity(set.ClrType, values);
+                SetLines(set, created.Entity, element, errors);
+                return created;
             })
             .Select(x => (x.Entity, (IReadOnlyDictionary<RecordField, object?>)x.Others))
             .ToList();
         var entries = await pipeline.CreateManyAsync(set, items, ct, readErrors);
         return Results.Json(new BulkResult(entries.Count, entries.Select(e => ((IEntity)e.Entity).Id).ToList()), statusCode: 201);
+    }
+
+    /// <summary>A new document's lines, read from its body into the header's collection.</summary>
+    private static void SetLines(EntitySetDescriptor set, object entity, JsonElement body, Dictionary<string, List<string>> errors)
+    {
+        if (set.Definition.Lines is not { } definition || body.ValueKind != JsonValueKind.Object || !body.TryGetProperty(definition.Name, out var sent)) return;
+        if (DocumentLines.Read(sent, set, errors) is not { } lines) return;
+        var property = set.ClrType.GetProperty(definition.PropertyName)!;
+        var collection = (System.Collections.IList)(property.GetValue(entity) ?? Activator.CreateInstance(property.PropertyType)!);
+        collection.Clear();
+        foreach (var line in lines) collection.Add(line);
+        property.SetValue(entity, collection);
     }
 
     /// <summary>Fields a role of the caller freezes can be read but not written (field-level security).</summary>

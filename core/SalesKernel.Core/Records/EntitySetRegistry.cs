@@ -47,6 +47,8 @@ public sealed class EntitySetRegistry
                     Plugin = plugin,
                     EntityType = entityType,
                     Fields = Fields(definition, entityType, extensions),
+                    LineEntityType = definition.Lines is { } lines ? model.FindEntityType(lines.LineType) : null,
+                    LineFields = definition.Lines is { } l ? LineFields(l, model.FindEntityType(l.LineType)!, plugin.Id) : [],
                     PreOperationHandlers = handlers.Where(h => h.Stage == HandlerStage.PreOperation).ToList(),
                     PostOperationHandlers = handlers.Where(h => h.Stage == HandlerStage.PostOperation).ToList(),
                     Validators = loaded.SelectMany(p => p.Registration!.Validators).Where(v => v.EntityType == definition.ClrType).ToList(),
@@ -54,7 +56,20 @@ public sealed class EntitySetRegistry
                 });
             }
         }
-        foreach (var set in sets) set.Dependents = DependentsOf(set, sets);
+        foreach (var set in sets)
+        {
+            set.Dependents = DependentsOf(set, sets);
+            // an amount without its currency is a number nobody can add up
+            foreach (var money in set.Fields.Where(f => f.Type == FieldType.Money))
+                if (!set.Fields.Any(f => f.Name == money.CurrencyField && f.Format == FieldFormat.Currency))
+                    throw new InvalidOperationException(
+                        $"{set.FullName}.{money.Name} is money in the currency of '{money.CurrencyField}', which is not a field of {set.FullName} declared with Currency().");
+            // a line's amounts are in its own currency field, or its document's
+            foreach (var money in set.LineFields.Where(f => f.Type == FieldType.Money))
+                if (!set.LineFields.Concat(set.Fields).Any(f => f.Name == money.CurrencyField && f.Format == FieldFormat.Currency))
+                    throw new InvalidOperationException(
+                        $"{set.FullName} line field {money.Name} is money in the currency of '{money.CurrencyField}', which neither the line nor the document declares with Currency().");
+        }
         return new EntitySetRegistry(sets);
     }
 
@@ -119,6 +134,24 @@ public sealed class EntitySetRegistry
             .ToList();
     }
 
+    /// <summary>A document line's fields: its own properties, as declared (the tenant and the document id are the kernel's).</summary>
+    private static List<RecordField> LineFields(DocumentLinesDefinition lines, IEntityType entityType, string pluginId)
+    {
+        var fields = new List<RecordField>();
+        var order = lines.LineType.GetProperties().Select(p => p.Name).ToList();
+        foreach (var property in entityType.GetProperties().Where(p => p.PropertyInfo is not null).OrderBy(p => order.IndexOf(p.Name)))
+        {
+            if (property.Name is nameof(IDocumentLine.DocumentId) or EntitySetModel.TenantColumn) continue;
+            if (RecordField.Infer(property.ClrType) is null) continue;
+            var declared = lines.Fields.FirstOrDefault(f => f.PropertyName == property.Name)
+                ?? new FieldDefinition(JsonNames.CamelCase(property.Name), property.Name, property.ClrType);
+            var field = FromDefinition(declared, property, FieldSource.Entity, pluginId);
+            if (property.Name is nameof(IDocumentLine.Id) or nameof(IDocumentLine.LineNumber)) field = Copy(field, false, false, readOnly: true);
+            fields.Add(field);
+        }
+        return fields;
+    }
+
     private static RecordField FromDefinition(FieldDefinition d, IProperty property, FieldSource source, string owner)
     {
         var clr = property.ClrType;
@@ -143,10 +176,12 @@ public sealed class EntitySetRegistry
             IsNullable = property.IsNullable,
             MaxLength = property.GetMaxLength(),
             Format = clr == typeof(string) ? d.Format : FieldFormat.None,
+            Sequence = d.Sequence is null ? null : d.Sequence.Contains('.') ? d.Sequence : $"{owner}.{d.Sequence}",
             Minimum = d.Minimum,
             Maximum = d.Maximum,
             Choices = valueType.IsEnum ? Enum.GetNames(valueType) : null,
             ReferenceTo = d.ReferenceTo,
+            CurrencyField = d.Type is FieldType.Money ? d.CurrencyField ?? "currency" : null,
             OnDelete = d.OnDelete,
             Property = property.PropertyInfo,
         };
@@ -187,8 +222,8 @@ public sealed class EntitySetRegistry
     {
         Name = f.Name, PropertyName = f.PropertyName, ClrType = f.ClrType, Type = f.Type, Source = f.Source, Owner = f.Owner,
         DisplayName = f.DisplayName, IsRequired = readOnly is null && f.IsRequired, IsReadOnly = readOnly ?? f.IsReadOnly, IsSearchable = f.IsSearchable,
-        IsFilterable = isFilterable, IsSortable = isSortable, IsNullable = f.IsNullable, MaxLength = f.MaxLength, Format = f.Format,
-        Minimum = f.Minimum, Maximum = f.Maximum, Choices = f.Choices, ReferenceTo = f.ReferenceTo, OnDelete = f.OnDelete, Property = f.Property,
+        IsFilterable = isFilterable, IsSortable = isSortable, IsNullable = f.IsNullable, MaxLength = f.MaxLength, Format = f.Format, Sequence = f.Sequence,
+        Minimum = f.Minimum, Maximum = f.Maximum, Choices = f.Choices, ReferenceTo = f.ReferenceTo, CurrencyField = f.CurrencyField, OnDelete = f.OnDelete, Property = f.Property,
     };
 
     private static string Humanize(string camel) =>

@@ -6,8 +6,17 @@ namespace SalesKernel.Core.Records;
 /// <summary>The kernel's own checks of a record against its fields: required, length, range, choices.</summary>
 internal static class FieldValidation
 {
-    public static void Check(EntityEntry entry, IEnumerable<RecordField> fields, Dictionary<string, List<string>> errors)
+    /// <param name="entry">The record.</param>
+    /// <param name="fields">The fields to check.</param>
+    /// <param name="errors">Where errors go, by field.</param>
+    /// <param name="all">Every field of the set, to find a money field's currency; <paramref name="fields"/> when null.</param>
+    /// <param name="defaultCurrency">The currency of money with no currency field (custom money fields).</param>
+    public static void Check(EntityEntry entry, IEnumerable<RecordField> fields, Dictionary<string, List<string>> errors,
+        IReadOnlyList<RecordField>? all = null, string? defaultCurrency = null)
     {
+        var list = fields as IReadOnlyList<RecordField> ?? fields.ToList();
+        all ??= list;
+        fields = list;
         foreach (var field in fields.Where(f => f.Source != FieldSource.System))
         {
             var value = RecordValues.Get(entry, field);
@@ -30,14 +39,36 @@ internal static class FieldValidation
                 case Enum e when !Enum.IsDefined(e.GetType(), e):
                     Add(errors, field.Name, $"must be one of: {string.Join(", ", field.Choices ?? [])}");
                     break;
+                case decimal amount when field.Type == FieldType.Money
+                    && (all.FirstOrDefault(f => f.Name == field.CurrencyField) is { } cf ? RecordValues.Get(entry, cf) as string : defaultCurrency) is { } currency
+                    && SalesKernel.Sdk.Currencies.IsKnown(currency) && !SalesKernel.Sdk.Currencies.HasMinorUnits(amount, currency):
+                    Add(errors, field.Name, $"must have at most {SalesKernel.Sdk.Currencies.MinorUnits(currency)} decimal places in {currency}");
+                    CheckRange(field, value, errors);
+                    break;
                 case not null when IsNumber(value):
-                    var number = Convert.ToDouble(value, System.Globalization.CultureInfo.InvariantCulture);
-                    if (field.Minimum is { } min && number < min) Add(errors, field.Name, $"must be at least {min}");
-                    if (field.Maximum is { } maxValue && number > maxValue) Add(errors, field.Name, $"must be at most {maxValue}");
+                    CheckRange(field, value, errors);
                     break;
             }
         }
     }
+
+    /// <summary>Bounds compared exactly: decimals and whole numbers as <see cref="decimal"/>, never through <see cref="double"/>.</summary>
+    private static void CheckRange(RecordField field, object value, Dictionary<string, List<string>> errors)
+    {
+        if (value is double or float)
+        {
+            var real = Convert.ToDouble(value, System.Globalization.CultureInfo.InvariantCulture);
+            if (field.Minimum is { } lo && real < lo) Add(errors, field.Name, $"must be at least {lo}");
+            if (field.Maximum is { } hi && real > hi) Add(errors, field.Name, $"must be at most {hi}");
+            return;
+        }
+        var number = Convert.ToDecimal(value, System.Globalization.CultureInfo.InvariantCulture);
+        if (field.Minimum is { } min && number < Bound(min)) Add(errors, field.Name, $"must be at least {min}");
+        if (field.Maximum is { } max && number > Bound(max)) Add(errors, field.Name, $"must be at most {max}");
+    }
+
+    private static decimal Bound(double bound) => bound >= (double)decimal.MaxValue ? decimal.MaxValue
+        : bound <= (double)decimal.MinValue ? decimal.MinValue : decimal.Parse(bound.ToString("R", System.Globalization.CultureInfo.InvariantCulture), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture);
 
     public static void Add(Dictionary<string, List<string>> errors, string field, string message)
     {

@@ -37,12 +37,16 @@ public sealed class RecordField
     public bool IsSortable { get; init; }
     public bool IsNullable { get; init; }
     public int? MaxLength { get; init; }
+    /// <summary>For a numbered field: the full name of the sequence its values come from.</summary>
+    public string? Sequence { get; init; }
     /// <summary>For text: the form values must have.</summary>
     public FieldFormat Format { get; init; }
     public double? Minimum { get; init; }
     public double? Maximum { get; init; }
     public IReadOnlyList<string>? Choices { get; init; }
     public string? ReferenceTo { get; init; }
+    /// <summary>For money: the API name of the field holding the currency.</summary>
+    public string? CurrencyField { get; init; }
     /// <summary>For a reference without a foreign key: the declared delete rule, if any.</summary>
     public DeleteRule? OnDelete { get; init; }
     /// <summary>The CLR property, when the field is one (not shadow, not custom).</summary>

@@ -105,32 +105,121 @@ public sealed class RecordPipeline(
         {
             var entries = new List<EntityEntry>(items.Count);
             var invalid = new Dictionary<string, string[]>();
-            for (var i = 0; i < items.Count; i++)
+            // what each item starts tracking (the record, its lines, audit and outbox rows), to let go of it if it is refused
+            var added = new List<object>();
+            void OnTracked(object? sender, Microsoft.EntityFrameworkCore.ChangeTracking.EntityTrackedEventArgs e) => added.Add(e.Entry.Entity);
+            db.ChangeTracker.Tracked += OnTracked;
+            _batch = new Batch();
+            try
             {
-                var tracked = db.ChangeTracker.Entries().Select(e => e.Entity).ToHashSet(ReferenceEqualityComparer.Instance);
-                ReadErrors = readErrors?[i];
-                try
+                for (var i = 0; i < items.Count; i++)
                 {
-                    entries.Add(await CreateInTransactionAsync(set, items[i].Entity, items[i].Values, cancellationToken));
+                    added.Clear();
+                    ReadErrors = readErrors?[i];
+                    try
+                    {
+                        entries.Add(await CreateInTransactionAsync(set, items[i].Entity, items[i].Values, cancellationToken));
+                    }
+                    catch (RecordValidationException e)
+                    {
+                        // refused before anything of it was saved: set it aside and look at the others, for one complete answer
+                        foreach (var (field, messages) in e.Errors) invalid[$"items[{i}].{field}"] = messages;
+                        foreach (var entity in added.ToList()) db.Entry(entity).State = EntityState.Detached;
+                        _batch.Forget(items[i].Entity);
+                    }
+                    catch (RuleViolationException e)
+                    {
+                        throw new RuleViolationException(e.Rule, $"items[{i}]: {e.Message}");
+                    }
+                    finally
+                    {
+                        ReadErrors = null;
+                    }
+                    // the batch is written when it is full (one SaveChanges), unless something is already wrong with it
+                    if (invalid.Count == 0 && (_batch.Count >= BatchSize || i == items.Count - 1)) await FlushBatchAsync(cancellationToken);
                 }
-                catch (RecordValidationException e)
-                {
-                    // refused before anything of it was saved: set it aside and look at the others, for one complete answer
-                    foreach (var (field, messages) in e.Errors) invalid[$"items[{i}].{field}"] = messages;
-                    foreach (var entry in db.ChangeTracker.Entries().Where(x => !tracked.Contains(x.Entity)).ToList()) entry.State = EntityState.Detached;
-                }
-                catch (RuleViolationException e)
-                {
-                    throw new RuleViolationException(e.Rule, $"items[{i}]: {e.Message}");
-                }
-                finally
-                {
-                    ReadErrors = null;
-                }
+            }
+            finally
+            {
+                db.ChangeTracker.Tracked -= OnTracked;
+                _batch = null;
             }
             if (invalid.Count > 0) throw new RecordValidationException(invalid);
             return (IReadOnlyList<EntityEntry>)entries;
         }, cancellationToken);
+    }
+
+    /// <summary>How many records of a bulk create are checked and written together (one SaveChanges).</summary>
+    public const int BatchSize = 200;
+
+    /// <summary>
+    /// A bulk create in progress: the references its records make, checked with one query per set and
+    /// read depth, and the post-operation handlers of its records, run once the batch is saved.
+    /// </summary>
+    private sealed class Batch
+    {
+        public readonly Dictionary<(EntitySetDescriptor Target, AccessDepth Depth), HashSet<Guid>> References = [];
+        public readonly List<(object Entity, Func<Task> Run)> After = [];
+        public readonly List<AuditEntry> Audit = [];
+        public readonly List<OutboxMessage> Outbox = [];
+        public int Count;
+
+        public void Forget(object entity)
+        {
+            var index = After.FindIndex(a => ReferenceEquals(a.Entity, entity));
+            if (index < 0) return;
+            After.RemoveAt(index);
+            Audit.RemoveAt(index);
+            Outbox.RemoveAt(index);
+            Count--;
+        }
+    }
+
+    private Batch? _batch;
+
+    private async Task FlushBatchAsync(CancellationToken cancellationToken)
+    {
+        var batch = _batch!;
+        _batch = null; // what runs now (reference checks, handlers and their nested writes) runs as usual
+        try
+        {
+            foreach (var ((target, depth), ids) in batch.References)
+            {
+                var existing = await (Task<HashSet<Guid>>)typeof(RecordPipeline)
+                    .GetMethod(nameof(ExistingAsync), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!
+                    .MakeGenericMethod(target.ClrType).Invoke(this, [target, ids, depth, cancellationToken])!;
+                if (ids.FirstOrDefault(id => !existing.Contains(id)) is var missing && missing != Guid.Empty)
+                    throw new RecordNotFoundException(target.FullName, missing);
+            }
+            await SaveAsync(cancellationToken);
+            await BulkInsert.InsertAsync(db, batch.Audit, cancellationToken);
+            await BulkInsert.InsertAsync(db, batch.Outbox, cancellationToken);
+            foreach (var (_, run) in batch.After)
+            {
+                _depth++; // as if inside the record's own write: nested writes are the system's, not the caller's
+                try { await run(); }
+                finally { _depth--; }
+            }
+            // written: the change tracker lets go of them, so that it does not grow with the request
+            foreach (var (entity, _) in batch.After)
+                if (db.Entry(entity) is { State: EntityState.Unchanged } saved) saved.State = EntityState.Detached;
+        }
+        finally
+        {
+            _batch = new Batch();
+        }
+    }
+
+    /// <summary>Which of some records exist within a read depth, in one query.</summary>
+    private async Task<HashSet<Guid>> ExistingAsync<TEntity>(EntitySetDescriptor set, HashSet<Guid> ids, AccessDepth depth, CancellationToken cancellationToken)
+        where TEntity : class, IEntity
+    {
+        var list = ids.ToList();
+        var query = db.Set<TEntity>().Where(e => list.Contains(e.Id));
+        var record = System.Linq.Expressions.Expression.Parameter(typeof(TEntity), "r");
+        if (access.Scope(set, depth, record) is { } scope)
+            query = query.Where(System.Linq.Expressions.Expression.Lambda<Func<TEntity, bool>>(scope, record));
+        return (await query.Select(e => e.Id).ToListAsync(cancellationToken)).ToHashSet();
     }
 
     public async Task<EntityEntry> UpdateAsync(EntitySetDescriptor set, Guid id, long? expectedVersion, Action<EntityEntry> change, CancellationToken cancellationToken)
@@ -141,7 +230,7 @@ public sealed class RecordPipeline(
             var entry = await FindTrackedAsync(set, id, expectedVersion, Privileges.Update, cancellationToken);
             change(entry);
             entry.DetectChanges();
-            if (!HasChanges(entry))
+            if (!HasChanges(entry) && !(set.Definition.Lines is not null && DocumentLines.Changed(db, entry, set)))
             {
                 ThrowReadErrors(); // nothing readable changed, but what was unreadable is still an error
                 return entry;
@@ -404,12 +493,15 @@ public sealed class RecordPipeline(
         return (TEntity)(await AssignAsync(set, id, ownerId, teamId?.ToString(), expectedVersion, cancellationToken)).Entity;
     }
 
-    public async Task<TEntity> TransitionAsync<TEntity>(Guid id, string transition, string? comment = null, long? expectedVersion = null, CancellationToken cancellationToken = default)
+    public async Task<TEntity> TransitionAsync<TEntity>(Guid id, string transition, string? comment = null, long? expectedVersion = null, CancellationToken cancellationToken = default,
+        object? input = null)
         where TEntity : class, IEntity
     {
         var set = sets.Get(typeof(TEntity));
         await PrepareAsync(cancellationToken);
-        var (entry, _) = await services.GetRequiredService<Workflow.Transitions>().RunAsync(set, id, transition, comment, expectedVersion, cancellationToken);
+        // a plugin's input goes through the same reading and checks as a client's
+        JsonElement? json = input is null ? null : JsonSerializer.SerializeToElement(input, input.GetType(), ValueJson);
+        var (entry, _) = await services.GetRequiredService<Workflow.Transitions>().RunAsync(set, id, transition, comment, expectedVersion, cancellationToken, json);
         return (TEntity)entry.Entity;
     }
 
@@ -482,6 +574,10 @@ public sealed class RecordPipeline(
             entry.Property(SystemFields.TeamId).CurrentValue = access.TeamId?.ToString();
         }
         foreach (var (field, value) in values) RecordValues.Set(entry, field, value);
+        // document numbers come from the tenant's sequence, in this write's transaction (a rollback gives them back)
+        foreach (var field in set.Fields.Where(f => f.Sequence is not null))
+            if (RecordValues.Get(entry, field) is null or "")
+                RecordValues.Set(entry, field, await services.GetRequiredService<NumberSequences>().NextAsync(field.Sequence!, cancellationToken));
         // a record starts its lifecycle in the initial state, whatever it was given
         if (set.Definition.StateMachine is { } machine) entry.Property(machine.PropertyName).CurrentValue = machine.Initial;
         await RunStagesAsync(set, entry, WriteOperation.Create, cancellationToken);
@@ -520,6 +616,8 @@ public sealed class RecordPipeline(
         var record = System.Linq.Expressions.Expression.Parameter(typeof(TEntity), "r");
         if (access.Scope(set, readDepth, record) is { } scope)
             query = query.Where(System.Linq.Expressions.Expression.Lambda<Func<TEntity, bool>>(scope, record));
+        // a document is written with its lines: they are loaded with it
+        if (set.Definition.Lines is { } lines) query = query.Include(lines.PropertyName);
         return await query.FirstOrDefaultAsync(cancellationToken);
     }
 
@@ -538,6 +636,18 @@ public sealed class RecordPipeline(
             if (property.CurrentValue is Guid id && (entry.State == EntityState.Added || !Equals(property.OriginalValue, id)))
                 targets.Add((target, id));
         }
+        if (_batch is not null && _depth == 1)
+        {
+            // a bulk create checks its records' references together, before the batch is written
+            foreach (var (target, id) in targets)
+            {
+                var key = (target, callerWrite ? access.Depth(target, Privileges.Read) : AccessDepth.Tenant);
+                if (key.Item2 == AccessDepth.None) throw new RecordNotFoundException(target.FullName, id);
+                if (!_batch.References.TryGetValue(key, out var ids)) _batch.References[key] = ids = [];
+                ids.Add(id);
+            }
+            return;
+        }
         foreach (var (target, id) in targets.Distinct())
         {
             var exists = typeof(RecordPipeline).GetMethod(nameof(ExistsAsync), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!
@@ -546,6 +656,17 @@ public sealed class RecordPipeline(
             if (depth == AccessDepth.None || !await (Task<bool>)exists.Invoke(this, [target, id, depth, cancellationToken])!)
                 throw new RecordNotFoundException(target.FullName, id);
         }
+    }
+
+    /// <summary>Whether the caller (the system, outside a caller's write) can read a record of a set: how references in input are checked.</summary>
+    public async Task<bool> CanReferenceAsync(string entitySet, Guid id, CancellationToken cancellationToken)
+    {
+        if (sets.Find(entitySet) is not { } target) return false;
+        var depth = ChecksCaller ? access.Depth(target, Privileges.Read) : AccessDepth.Tenant;
+        if (depth == AccessDepth.None) return false;
+        var exists = typeof(RecordPipeline).GetMethod(nameof(ExistsAsync), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!
+            .MakeGenericMethod(target.ClrType);
+        return await (Task<bool>)exists.Invoke(this, [target, id, depth, cancellationToken])!;
     }
 
     /// <summary>Whether a record exists within a read depth (the tenant filter always applies).</summary>
@@ -578,7 +699,35 @@ public sealed class RecordPipeline(
             var change = (IRecordChange)Activator.CreateInstance(typeof(EntityChange<>).MakeGenericType(set.ClrType),
                 set, entry, operation, before, beforeValues, fields,
                 (Func<IReadOnlyCollection<string>>)(() => Diff(entry, fields, operation, beforeValues).Select(c => c.Field).ToList()),
-                _depth, UserId, Confirmed)!;
+                _depth, UserId, Confirmed, (Func<IEnumerable<object>>)(() => _batch?.After.Select(a => a.Entity) ?? []))!;
+
+            // a document's lines follow its collection; computed fields are worked out before anything is checked
+            List<Dictionary<string, object?>>? linesBefore = null;
+            Dictionary<string, List<string>>? lineErrors = null;
+            if (set.Definition.Lines is not null)
+            {
+                var stored = DocumentLines.Tracked(db, set, recordId);
+                linesBefore = DocumentLines.Snapshot(stored, set.LineFields, original: true);
+                if (operation != WriteOperation.Delete) DocumentLines.Sync(db, entry, set, stored);
+            }
+            if (operation != WriteOperation.Delete) await FillCurrenciesAsync(entry, fields, cancellationToken);
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo? computeFailure = null;
+            if (operation != WriteOperation.Delete && set.Definition.Computations.Count > 0)
+            {
+                // a computation may take valid fields for granted (a known currency): on a record that fails the
+                // checks, its failure is not a fault, the field errors are the answer; on a valid one it is thrown
+                try
+                {
+                    foreach (var compute in set.Definition.Computations) compute(entry.Entity);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    computeFailure = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e);
+                }
+                entry.DetectChanges();
+            }
+            if (set.Definition.Lines is not null && operation != WriteOperation.Delete)
+                lineErrors = await CheckLinesAsync(set, entry, cancellationToken);
 
             if (operation == WriteOperation.Update && !_transitioning && set.Definition.StateMachine is { } machine
                 && entry.Property(machine.PropertyName).IsModified)
@@ -586,7 +735,8 @@ public sealed class RecordPipeline(
                     $"The {machine.PropertyName} of {set.FullName} changes only through its transitions: {string.Join(", ", machine.Transitions.Select(t => t.Name))}.");
             if (operation != WriteOperation.Delete)
             {
-                await ValidateAsync(set, entry, change, fields, beforeValues, operation, cancellationToken);
+                await ValidateAsync(set, entry, change, fields, beforeValues, operation, cancellationToken, lineErrors, computeFailure is not null);
+                computeFailure?.Throw();
                 // a caller may only point at records they can see: what they cannot see does not exist for them
                 await CheckReferencesAsync(set, entry, fields, beforeValues, _depth == 1 && ChecksCaller, cancellationToken);
             }
@@ -600,28 +750,40 @@ public sealed class RecordPipeline(
             if (asValidated is not null) await CheckHandlerChangesAsync(set, entry, fields, asValidated, cancellationToken);
 
             var changes = Diff(entry, fields, operation, beforeValues);
+            if (linesBefore is not null)
+            {
+                // the lines are one field of the document in its history: all of them before, all of them after
+                var linesAfter = operation == WriteOperation.Delete ? null : DocumentLines.Snapshot(DocumentLines.Current(db, entry, set), set.LineFields, original: false);
+                if (!DocumentLines.Same(linesBefore, linesAfter) && !(operation == WriteOperation.Delete && linesBefore.Count == 0))
+                    changes.Add(new FieldChange(set.Definition.Lines!.Name, operation == WriteOperation.Create ? null : linesBefore, linesAfter));
+            }
             change.Freeze(changes.Select(c => c.Field).ToList());
             var changesJson = JsonSerializer.Serialize(changes, ValueJson);
             var now = clock.GetUtcNow().UtcDateTime;
-            db.Audit.Add(new AuditEntry
+            var audit = new AuditEntry
             {
                 TenantId = caller.TenantId, AtUtc = now, UserId = UserId, ClientIp = http.HttpContext?.Connection.RemoteIpAddress?.ToString(),
                 EntitySet = set.FullName, RecordId = recordId, Operation = operation.ToString(), Changes = changesJson,
-            });
-            db.Outbox.Add(new OutboxMessage
+            };
+            var message = new OutboxMessage
             {
                 TenantId = caller.TenantId, OccurredAtUtc = now, EntitySet = set.FullName, RecordId = recordId, Operation = operation.ToString(),
                 UserId = UserId, Changes = changesJson, Transition = _depth == 1 ? _transitionName : null, ChainDepth = ChainDepth,
-            });
+            };
+            if (_batch is not null && _depth == 1)
+            {
+                // part of a bulk create: saved with its batch (its audit and outbox rows in one statement each),
+                // its post-operation handlers run after that
+                _batch.Count++;
+                _batch.Audit.Add(audit);
+                _batch.Outbox.Add(message);
+                _batch.After.Add((entry.Entity, () => PostOperationAsync(set, change, cancellationToken)));
+                return;
+            }
+            db.Audit.Add(audit);
+            db.Outbox.Add(message);
             await SaveAsync(cancellationToken);
-
-            foreach (var handler in set.PostOperationHandlers.Where(h => _enabled.Contains(h.PluginId)))
-                await change.InvokeHandlerAsync(services.GetRequiredService(handler.HandlerType), cancellationToken);
-            // whatever a post-operation handler wants written goes through IEntityStore (audited, versioned)
-            if (db.ChangeTracker.HasChanges())
-                throw new InvalidOperationException(
-                    $"A post-operation handler of {set.FullName} changed tracked records without IEntityStore; " +
-                    "change the record in a pre-operation handler, or write other records through IEntityStore.");
+            await PostOperationAsync(set, change, cancellationToken);
         }
         finally
         {
@@ -629,33 +791,48 @@ public sealed class RecordPipeline(
         }
     }
 
+    private async Task PostOperationAsync(EntitySetDescriptor set, IRecordChange change, CancellationToken cancellationToken)
+    {
+        var handlers = set.PostOperationHandlers.Where(h => _enabled.Contains(h.PluginId)).ToList();
+        if (handlers.Count == 0) return;
+        foreach (var handler in handlers)
+            await change.InvokeHandlerAsync(services.GetRequiredService(handler.HandlerType), cancellationToken);
+        // whatever a post-operation handler wants written goes through IEntityStore (audited, versioned)
+        if (db.ChangeTracker.HasChanges())
+            throw new InvalidOperationException(
+                $"A post-operation handler of {set.FullName} changed tracked records without IEntityStore; " +
+                "change the record in a pre-operation handler, or write other records through IEntityStore.");
+    }
+
     /// <summary>What pre-operation handlers changed meets the same checks as what the caller sent: fields and references (in the tenant).</summary>
     private async Task CheckHandlerChangesAsync(EntitySetDescriptor set, EntityEntry entry, IReadOnlyList<RecordField> fields,
         Dictionary<string, object?> validated, CancellationToken cancellationToken)
     {
         entry.DetectChanges();
-        var changed = fields.Where(f => !Equal(validated.GetValueOrDefault(f.Name), RecordValues.Get(entry, f))).ToList();
+        var changed = Changed(entry, fields, validated).ToList();
         if (changed.Count == 0) return;
         var errors = new Dictionary<string, List<string>>();
-        FieldValidation.Check(entry, changed, errors);
+        FieldValidation.Check(entry, changed, errors, fields, await DefaultCurrencyAsync(cancellationToken));
         if (errors.Count > 0)
             throw new RecordValidationException(errors.ToDictionary(e => e.Key, e => e.Value.Select(m => $"{m} (as a rule of {set.FullName} set it)").ToArray()));
         await CheckReferencesAsync(set, entry, changed, validated, callerWrite: false, cancellationToken);
     }
 
     private async Task ValidateAsync(EntitySetDescriptor set, EntityEntry entry, IRecordChange change, IReadOnlyList<RecordField> fields,
-        IReadOnlyDictionary<string, object?> beforeValues, WriteOperation operation, CancellationToken cancellationToken)
+        IReadOnlyDictionary<string, object?> beforeValues, WriteOperation operation, CancellationToken cancellationToken,
+        Dictionary<string, List<string>>? lineErrors = null, bool computeFailed = false)
     {
-        var errors = new Dictionary<string, List<string>>();
+        var errors = lineErrors ?? new Dictionary<string, List<string>>();
         // the caller's write: what could not be read of its body joins the answer; those fields are not judged twice
         if (_depth == 1 && ReadErrors is { Count: > 0 } read)
             foreach (var (field, messages) in read) errors[field] = [.. messages];
         ReadErrors = null;
         var toCheck = (operation == WriteOperation.Create
             ? fields
-            : fields.Where(f => !Equal(beforeValues.GetValueOrDefault(f.Name), RecordValues.Get(entry, f)))).Where(f => !errors.ContainsKey(f.Name));
-        FieldValidation.Check(entry, toCheck, errors);
+            : Changed(entry, fields, beforeValues)).Where(f => !errors.ContainsKey(f.Name));
+        FieldValidation.Check(entry, toCheck, errors, fields, await DefaultCurrencyAsync(cancellationToken));
         var invalid = errors.Count > 0;
+        if (computeFailed && !invalid) return; // the computation's own failure is the answer
         foreach (var registration in set.Validators.Where(v => _enabled.Contains(v.PluginId)))
         {
             FluentValidation.Results.ValidationResult result;
@@ -670,10 +847,63 @@ public sealed class RecordPipeline(
                 continue;
             }
             foreach (var failure in result.Errors)
-                FieldValidation.Add(errors, JsonNames.CamelCase(failure.PropertyName), failure.ErrorMessage);
+                FieldValidation.Add(errors, ApiPath(failure.PropertyName), failure.ErrorMessage);
         }
         if (errors.Count > 0) throw new RecordValidationException(errors.ToDictionary(e => e.Key, e => e.Value.ToArray()));
     }
+
+    /// <summary>
+    /// A document's lines, checked together: how many there are, and each new or changed line's fields
+    /// (required, lengths, ranges, formats, money in the document's currency) and references.
+    /// </summary>
+    private async Task<Dictionary<string, List<string>>> CheckLinesAsync(EntitySetDescriptor set, EntityEntry header, CancellationToken cancellationToken)
+    {
+        var definition = set.Definition.Lines!;
+        var errors = new Dictionary<string, List<string>>();
+        var lines = DocumentLines.Current(db, header, set);
+        if (definition.AtLeastOne && lines.Count == 0) FieldValidation.Add(errors, definition.Name, "must hold at least one line");
+        if (lines.Count > definition.MaxLines) FieldValidation.Add(errors, definition.Name, $"must hold at most {definition.MaxLines} lines; it holds {lines.Count}");
+        var currency = set.Fields.FirstOrDefault(f => f.Format == FieldFormat.Currency) is { } cf && RecordValues.Get(header, cf) is string c && c.Length > 0
+            ? c : await DefaultCurrencyAsync(cancellationToken);
+        for (var i = 0; i < lines.Count; i++)
+        {
+            var line = lines[i];
+            if (line.State is not (EntityState.Added or EntityState.Modified)) continue;
+            var found = new Dictionary<string, List<string>>();
+            FieldValidation.Check(line, set.LineFields.Where(f => !f.IsReadOnly || f.IsRequired), found, set.LineFields, currency);
+            foreach (var field in set.LineFields.Where(f => f.Type == FieldType.Reference && f.ReferenceTo is not null && !found.ContainsKey(f.Name)))
+                if (line.Property(field.PropertyName).CurrentValue is Guid id
+                    && (line.State == EntityState.Added || !Equals(line.Property(field.PropertyName).OriginalValue, id))
+                    && !await CanReferenceAsync(field.ReferenceTo!, id, cancellationToken))
+                    FieldValidation.Add(found, field.Name, $"names no {field.ReferenceTo} record you can read ({id})");
+            foreach (var (field, messages) in found) errors[$"{definition.Name}[{i}].{field}"] = messages;
+        }
+        return errors;
+    }
+
+    /// <summary>The fields whose value differs from <paramref name="before"/>, with the money fields whose currency did.</summary>
+    private static IEnumerable<RecordField> Changed(EntityEntry entry, IReadOnlyList<RecordField> fields, IReadOnlyDictionary<string, object?> before)
+    {
+        var changed = fields.Where(f => !Equal(before.GetValueOrDefault(f.Name), RecordValues.Get(entry, f))).ToList();
+        var currencies = changed.Where(f => f.Format == FieldFormat.Currency).Select(f => f.Name).ToHashSet();
+        return currencies.Count == 0 ? changed
+            : changed.Concat(fields.Where(f => f.Type == FieldType.Money && currencies.Contains(f.CurrencyField!) && !changed.Contains(f)));
+    }
+
+    private async Task<string> DefaultCurrencyAsync(CancellationToken cancellationToken) =>
+        (await services.GetRequiredService<Tenancy.TenantSettingsCache>().GetAsync(caller.TenantId!.Value, cancellationToken)).Currency;
+
+    /// <summary>A currency field left empty holds the tenant's default currency: an amount never lacks one.</summary>
+    private async Task FillCurrenciesAsync(EntityEntry entry, IReadOnlyList<RecordField> fields, CancellationToken cancellationToken)
+    {
+        string? currency = null;
+        foreach (var field in fields)
+            if (field.Format == FieldFormat.Currency && field.Source != FieldSource.Custom && RecordValues.Get(entry, field) is null or "")
+                RecordValues.Set(entry, field, currency ??= await DefaultCurrencyAsync(cancellationToken));
+    }
+
+    /// <summary>A validator's property path in API names: <c>Lines[2].UnitPrice</c> is <c>lines[2].unitPrice</c>.</summary>
+    private static string ApiPath(string path) => string.Join('.', path.Split('.').Select(JsonNames.CamelCase));
 
     private async Task SaveAsync(CancellationToken cancellationToken)
     {

@@ -9,7 +9,9 @@ internal static class RecordReader
     public sealed record Values(Dictionary<RecordField, object?> Fields);
 
     /// <summary>The fields present in <paramref name="json"/>, converted; errors by field name.</summary>
-    public static Values Read(JsonElement json, IReadOnlyList<RecordField> fields, bool isCreate, Dictionary<string, List<string>> errors, string prefix = "")
+    /// <param name="lines">For a set of documents: the name of its lines, read elsewhere.</param>
+    public static Values Read(JsonElement json, IReadOnlyList<RecordField> fields, bool isCreate, Dictionary<string, List<string>> errors, string prefix = "",
+        string? lines = null)
     {
         var values = new Dictionary<RecordField, object?>();
         if (json.ValueKind != JsonValueKind.Object)
@@ -27,6 +29,7 @@ internal static class RecordReader
                 continue;
             }
             var key = prefix + name;
+            if (name == lines) continue;
             var field = fields.FirstOrDefault(f => f.Name == name);
             if (field is null) { FieldValidation.Add(errors, key, "is not a field of this entity set"); continue; }
             var writable = !field.IsReadOnly && field.Source != FieldSource.System && (field.Name != "id" || isCreate);

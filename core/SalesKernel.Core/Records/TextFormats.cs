@@ -13,6 +13,7 @@ internal static partial class TextFormats
         FieldFormat.Email when !IsEmail(text) => "must be an email address (name@example.com)",
         FieldFormat.Phone when !IsPhone(text) => "must be a telephone number (digits, spaces, + - ( ) . /, at least 5 digits, an optional extension)",
         FieldFormat.Url when !IsUrl(text) => "must be an absolute http or https address",
+        FieldFormat.Currency when !SalesKernel.Sdk.Currencies.IsKnown(text) => "must be an ISO 4217 currency code (CNY, USD, EUR …)",
         _ => null,
     };
 

@@ -39,6 +39,16 @@ internal static class AccessApi
 
         admin.MapPut("/users/{id:guid}/roles", SetUserRolesAsync).WithName("SetUserRoles").ProducesValidationProblem().ProducesProblem(404);
         admin.MapPut("/users/{id:guid}/team", SetUserTeamAsync).WithName("SetUserTeam").ProducesValidationProblem().ProducesProblem(404);
+
+        // what the caller may do: for a client to show only the buttons that work
+        app.MapGet("/api/access/mine", async (Records.RecordPipeline pipeline, CancellationToken ct) =>
+            {
+                await pipeline.PrepareAsync(ct);
+                return TypedResults.Ok(new MyAccess(pipeline.Access.IsTenantAdmin,
+                    pipeline.Access.Granted().Select(g => new MyGrant(g.Permission, g.Depth.ToString())).ToList()));
+            })
+            .WithTags("Tenant").WithName("MyAccess")
+            .WithSummary("The privileges (with their depth) and plugin permissions the caller's roles grant: what they may do.");
     }
 
     public static async Task EnsureStandardRolesAsync(KernelDbContext db, Guid tenant, CancellationToken ct)
@@ -90,8 +100,9 @@ internal static class AccessApi
         return TypedResults.Created($"/api/roles/{code}", new RoleResponse(role.Id, role.Code, role.Name, false));
     }
 
-    private static async Task<IResult> ListGrantsAsync(string code, CallerContext caller, KernelDbContext db, PermissionCatalog permissions, CancellationToken ct)
+    private static async Task<IResult> ListGrantsAsync(string code, CallerContext caller, KernelDbContext db, PermissionCatalog permissions, HttpContext http, CancellationToken ct)
     {
+        var language = Metadata.Language.Of(http);
         var role = await FindRoleAsync(db, caller, code, ct);
         if (role is null) return RoleNotFound(code);
         var overrides = await db.RoleGrants.AsNoTracking().Where(g => g.RoleId == role.Id).ToDictionaryAsync(g => g.Permission, g => g.Depth, ct);
@@ -99,7 +110,7 @@ internal static class AccessApi
         {
             var isDefault = !overrides.TryGetValue(p.Name, out var depth);
             if (isDefault) depth = role.IsStandard ? permissions.Default(role.Code, p.Name) : AccessDepth.None;
-            return new GrantResponse(p.Name, p.EntitySet, p.Privilege, p.DisplayName.En, depth.ToString(), isDefault);
+            return new GrantResponse(p.Name, p.EntitySet, p.Privilege, p.DisplayName.For(language), depth.ToString(), isDefault);
         }));
     }
 
@@ -110,6 +121,8 @@ internal static class AccessApi
         var errors = new Dictionary<string, List<string>>();
         if (permissions.All.All(p => p.Name != request.Permission)) FieldValidation.Add(errors, "permission", "must be a permission listed by GET /api/roles/{code}/grants");
         if (!Enum.TryParse<AccessDepth>(request.Depth, out var depth) || !Enum.IsDefined(depth)) FieldValidation.Add(errors, "depth", "must be None, Own, Team, TeamAndBelow or Tenant");
+        else if (request.Permission is { } name && permissions.IsPluginPermission(name) && depth is not (AccessDepth.None or AccessDepth.Tenant))
+            FieldValidation.Add(errors, "depth", "must be Tenant (granted) or None for a permission of a plugin: it belongs to no record");
         Throw(errors);
         var grant = await db.RoleGrants.FirstOrDefaultAsync(g => g.RoleId == role.Id && g.Permission == request.Permission, ct);
         if (grant is null) db.RoleGrants.Add(grant = new RoleGrant { RoleId = role.Id, Permission = request.Permission! });
@@ -186,12 +199,18 @@ internal static class AccessApi
     }
 }
 
+/// <summary>What the caller may do.</summary>
+public sealed record MyAccess(bool IsTenantAdmin, IReadOnlyList<MyGrant> Grants);
+/// <summary>A privilege or permission the caller has, with its depth (Tenant for a plugin's permission).</summary>
+public sealed record MyGrant(string Permission, string Depth);
+
 public sealed record NewTeamRequest(string? Name, Guid? ParentId, Guid? ManagerUserId);
 public sealed record TeamResponse(Guid Id, string Name, Guid? ParentId, Guid? ManagerUserId);
 public sealed record NewRoleRequest(string? Code, string? Name);
 public sealed record RoleResponse(Guid Id, string Code, string Name, bool IsStandard);
 public sealed record GrantRequest(string? Permission, string? Depth);
-public sealed record GrantResponse(string Permission, string EntitySet, string Privilege, string DisplayName, string Depth, bool IsDefault);
+/// <summary>A privilege of a set (or, with no set, a plugin's permission) and the depth a role has; the display name in the caller's language.</summary>
+public sealed record GrantResponse(string Permission, string? EntitySet, string? Privilege, string DisplayName, string Depth, bool IsDefault);
 public sealed record FieldRuleRequest(string? Entity, string? Field, string? Access);
 public sealed record UserRolesRequest(string[]? Roles);
 public sealed record UserTeamRequest(Guid? TeamId);

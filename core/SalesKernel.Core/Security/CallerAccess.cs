@@ -84,6 +84,36 @@ public sealed class CallerAccess(KernelDbContext db, CallerContext caller, Permi
         return depth;
     }
 
+    /// <summary>Whether the caller has a permission a plugin declared: any role of theirs granted it (Tenant), or by default.</summary>
+    public bool HasPermission(string permission)
+    {
+        if (_admin) return true;
+        if (!permissions.IsPluginPermission(permission)) return false;
+        foreach (var role in _roles)
+        {
+            var granted = _grants.TryGetValue((role.Id, permission), out var d) ? d
+                : role.Standard ? permissions.Default(role.Code, permission) : AccessDepth.None;
+            if (granted != AccessDepth.None) return true;
+        }
+        return false;
+    }
+
+    /// <summary>The privileges and permissions of the caller's roles that reach anything: what the caller may do, for a client to show.</summary>
+    public IEnumerable<(string Permission, AccessDepth Depth)> Granted() =>
+        permissions.All.Select(p => (p.Name, Depth: _admin ? AccessDepth.Tenant : Max(p.Name))).Where(x => x.Depth != AccessDepth.None);
+
+    private AccessDepth Max(string permission)
+    {
+        var depth = AccessDepth.None;
+        foreach (var role in _roles)
+        {
+            var granted = _grants.TryGetValue((role.Id, permission), out var d) ? d
+                : role.Standard ? permissions.Default(role.Code, permission) : AccessDepth.None;
+            if (granted > depth) depth = granted;
+        }
+        return depth;
+    }
+
     /// <summary>The depth, or 403 when the privilege is not granted at all.</summary>
     public AccessDepth Require(EntitySetDescriptor set, string privilege)
     {

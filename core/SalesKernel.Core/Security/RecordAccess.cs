@@ -32,6 +32,14 @@ public sealed class RecordAccess(RecordPipeline pipeline, EntitySetRegistry sets
         return await (Task<bool>)exists.Invoke(this, [set, id, cancellationToken])!;
     }
 
+    public async Task<bool> HasPermissionAsync(string permission, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(permission);
+        await pipeline.PrepareAsync(cancellationToken);
+        // a job, an automation or work as the system has every permission; a caller has what their roles grant
+        return !pipeline.ChecksCaller || pipeline.Access.HasPermission(permission);
+    }
+
     public async Task<Guid?> TeamIdAsync(CancellationToken cancellationToken = default)
     {
         await pipeline.PrepareAsync(cancellationToken);

@@ -14,11 +14,17 @@ public sealed class Tenant
     public DateTime CreatedAtUtc { get; set; }
     /// <summary>Networks (CIDR, comma-separated) the tenant's users and keys may call from; empty: anywhere.</summary>
     public string? AllowedNetworks { get; set; }
+    /// <summary>The company's time zone (IANA, such as <c>Asia/Shanghai</c>): "today", periods and schedules follow it. Null: UTC.</summary>
+    public string? TimeZone { get; set; }
+    /// <summary>The company's default currency (ISO 4217). Null: the installation's default.</summary>
+    public string? Currency { get; set; }
 
     internal static void Configure(EntityTypeBuilder<Tenant> b)
     {
         b.ToTable("sk_tenant");
         b.Property(t => t.AllowedNetworks).HasMaxLength(4000);
+        b.Property(t => t.TimeZone).HasMaxLength(100);
+        b.Property(t => t.Currency).HasMaxLength(3);
         b.HasKey(t => t.Id);
         b.Property(t => t.Code).HasMaxLength(40).IsRequired();
         b.Property(t => t.Name).HasMaxLength(200).IsRequired();

@@ -38,6 +38,8 @@ public sealed class ApprovalRequest
     public string Transition { get; set; } = "";
     public string? RequestedBy { get; set; }
     public string? Comment { get; set; }
+    /// <summary>The transition's validated input (JSON): the effects run with it when the last level approves.</summary>
+    public string? Input { get; set; }
     /// <summary>Pending, Approved or Rejected.</summary>
     public string Status { get; set; } = "Pending";
     public int CurrentLevel { get; set; }

@@ -9,7 +9,7 @@ using SalesKernel.Sdk.Entities;
 namespace SalesKernel.Core.Workflow;
 
 /// <summary>Approval of transitions: which levels a record needs, who approves each, and the decisions.</summary>
-public sealed class Approvals(RecordPipeline pipeline, EntitySetRegistry sets)
+public sealed class Approvals(RecordPipeline pipeline, EntitySetRegistry sets, TimeProvider clock)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -79,7 +79,7 @@ public sealed class Approvals(RecordPipeline pipeline, EntitySetRegistry sets)
         var steps = JsonSerializer.Deserialize<List<ApprovalStep>>(request.Steps, Json)!;
         steps[request.CurrentLevel] = steps[request.CurrentLevel] with
         {
-            Decision = approve ? "Approved" : "Rejected", DecidedBy = me, Comment = comment, AtUtc = DateTime.UtcNow,
+            Decision = approve ? "Approved" : "Rejected", DecidedBy = me, Comment = comment, AtUtc = clock.GetUtcNow().UtcDateTime,
         };
         request.Steps = JsonSerializer.Serialize(steps, Json);
         var last = request.CurrentLevel == steps.Count - 1;
@@ -92,7 +92,7 @@ public sealed class Approvals(RecordPipeline pipeline, EntitySetRegistry sets)
         }
 
         request.Status = approve ? "Approved" : "Rejected";
-        request.DecidedAtUtc = DateTime.UtcNow;
+        request.DecidedAtUtc = clock.GetUtcNow().UtcDateTime;
         request.CurrentApprovers = "";
         var machine = set.Definition.StateMachine!;
         // the decision acts for the system: the approver need not hold the transition's privilege over the record
@@ -107,7 +107,10 @@ public sealed class Approvals(RecordPipeline pipeline, EntitySetRegistry sets)
             entry.Property(machine.PropertyName).CurrentValue = to;
             if (approve)
             {
-                var run = new TransitionRun(transition.Name, from, to, request.Comment, request.RequestedBy);
+                var run = new TransitionRun(transition.Name, from, to, request.Comment, request.RequestedBy)
+                {
+                    Input = TransitionInput.Deserialize(transition, request.Input), AtUtc = clock.GetUtcNow().UtcDateTime,
+                };
                 foreach (var effect in transition.Effects) effect(entry.Entity, run);
             }
             entry.DetectChanges();
@@ -115,7 +118,7 @@ public sealed class Approvals(RecordPipeline pipeline, EntitySetRegistry sets)
             {
                 TenantId = request.TenantId, EntitySet = set.FullName, RecordId = request.RecordId,
                 Transition = $"{transition.Name}:{(approve ? "approved" : "rejected")}",
-                FromState = Transitions.StateName(from), ToState = Transitions.StateName(to), Comment = comment, UserId = me, AtUtc = DateTime.UtcNow,
+                FromState = Transitions.StateName(from), ToState = Transitions.StateName(to), Comment = comment, UserId = me, AtUtc = clock.GetUtcNow().UtcDateTime,
             });
         }, ct, asSystem: true, name: $"{transition.Name}:{(approve ? "approved" : "rejected")}");
         return request;

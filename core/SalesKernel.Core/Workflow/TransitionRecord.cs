@@ -14,6 +14,8 @@ public sealed class TransitionRecord
     public string FromState { get; set; } = "";
     public string ToState { get; set; } = "";
     public string? Comment { get; set; }
+    /// <summary>The transition's validated input, as JSON, when it takes one.</summary>
+    public string? Input { get; set; }
     public string? UserId { get; set; }
     public DateTime AtUtc { get; set; }
 

@@ -24,10 +24,11 @@ internal static class CustomerConfiguration
         .DefaultSort("name")
         .StateMachine(c => c.Lifecycle, sm => sm
             .Initial(CustomerLifecycle.Prospect)
-            .Transition("convert", [CustomerLifecycle.Prospect], CustomerLifecycle.Customer)
-            .Transition("make-key-account", [CustomerLifecycle.Customer], CustomerLifecycle.KeyAccount)
-            .Transition("churn", [CustomerLifecycle.Customer, CustomerLifecycle.KeyAccount], CustomerLifecycle.Churned, t => t.RequiresComment())
-            .Transition("win-back", [CustomerLifecycle.Churned], CustomerLifecycle.Customer));
+            .Transition("convert", [CustomerLifecycle.Prospect], CustomerLifecycle.Customer, t => t.DisplayName(new("Make a customer", "转为客户")))
+            .Transition("make-key-account", [CustomerLifecycle.Customer], CustomerLifecycle.KeyAccount, t => t.DisplayName(new("Make a key account", "设为重点客户")))
+            .Transition("churn", [CustomerLifecycle.Customer, CustomerLifecycle.KeyAccount], CustomerLifecycle.Churned,
+                t => t.DisplayName(new("Mark churned", "标记流失")).RequiresComment())
+            .Transition("win-back", [CustomerLifecycle.Churned], CustomerLifecycle.Customer, t => t.DisplayName(new("Win back", "挽回"))));
 
     private static void Model(EntityTypeBuilder<Customer> b)
     {

@@ -11,6 +11,9 @@ public sealed class DuplicateCustomerRule(IEntityStore store, IRecordAccess acce
     {
         if (change.Operation != WriteOperation.Create || change.IsConfirmed || change.After is not { } customer) return;
         var name = customer.Name.Trim().ToLower();
+        // the same customer twice in one bulk create is a duplicate too
+        if (change.Unsaved.FirstOrDefault(c => c.Name.Trim().ToLower() == name && c.Region == customer.Region) is { } twin)
+            throw new DuplicateRecordException(change.EntitySet, [twin.Id], $"A customer named {customer.Name} in {customer.Region ?? "no region"} is in this request twice.");
         // duplicates are looked for company-wide; only those the caller may read are named
         if (!await store.QueryAsSystem<Customer>().AnyAsync(c => c.Id != customer.Id && c.Name.ToLower() == name && c.Region == customer.Region, cancellationToken)) return;
         var candidates = await (await access.ScopeAsync<Customer>(cancellationToken: cancellationToken))
@@ -33,6 +36,8 @@ public sealed class DuplicateContactRule(IEntityStore store, IRecordAccess acces
         if (email is null && phone is null) return;
         System.Linq.Expressions.Expression<Func<Contact, bool>> same = c =>
             c.Id != contact.Id && (email != null && c.Email != null && c.Email.ToLower() == email || phone != null && c.Phone == phone);
+        if (change.Unsaved is { Count: > 0 } unsaved && unsaved.FirstOrDefault(same.Compile()) is { } twin)
+            throw new DuplicateRecordException(change.EntitySet, [twin.Id], "A contact with this email or phone is in this request twice.");
         if (!await store.QueryAsSystem<Contact>().AnyAsync(same, cancellationToken)) return;
         var candidates = await (await access.ScopeAsync<Contact>(cancellationToken: cancellationToken)).Where(same)
             .OrderBy(c => c.Id).Select(c => c.Id).Take(10).ToListAsync(cancellationToken);

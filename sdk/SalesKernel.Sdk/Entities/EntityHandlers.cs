@@ -61,6 +61,12 @@ public interface IEntityChange<TEntity> where TEntity : class, IEntity
     /// endpoints), so a handler may let through what it would otherwise refuse as a possible duplicate.
     /// </summary>
     bool IsConfirmed { get; }
+    /// <summary>
+    /// Records of the same set created earlier in the same write and not saved yet: a bulk create
+    /// writes its records in batches, so a rule looking for duplicates looks here as well as in the
+    /// database. Empty outside a bulk create.
+    /// </summary>
+    IReadOnlyList<TEntity> Unsaved { get; }
 }
 
 /// <summary>Runs inside a write to an entity set (pre- or post-operation, as registered).</summary>

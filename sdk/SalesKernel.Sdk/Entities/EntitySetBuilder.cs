@@ -135,6 +135,57 @@ public sealed class EntitySetBuilder<TEntity> where TEntity : class, IEntity
         return this;
     }
 
+    /// <summary>
+    /// The set's records are documents with lines (a quote and its items): <paramref name="lines"/> is the
+    /// header's collection of lines, stored in a table of their own. The API reads and writes them with the
+    /// header — <c>GET …/{id}</c> answers them under the lines' name (<c>lines</c>), <c>POST</c> creates a
+    /// header and its lines, <c>PATCH</c> with lines replaces all of them — as one write: one transaction,
+    /// one version, one audit row with the lines before and after. Each line's fields are checked like a
+    /// record's (errors as <c>lines[2].quantity</c>); the set's validators see the header with its lines, to
+    /// check them together; <see cref="Compute"/> works out totals before anything is checked.
+    /// </summary>
+    /// <typeparam name="TLine">The line's CLR type: a class with a parameterless constructor.</typeparam>
+    /// <param name="lines">The header's collection property, <c>q =&gt; q.Lines</c>.</param>
+    /// <param name="configure">The lines' fields, model and limits.</param>
+    /// <param name="name">The API name of the lines; <c>lines</c> unless given.</param>
+    /// <returns>This builder.</returns>
+    public EntitySetBuilder<TEntity> Lines<TLine>(Expression<Func<TEntity, List<TLine>>> lines, Action<DocumentLinesBuilder<TLine>>? configure = null, string name = "lines")
+        where TLine : class, IDocumentLine, new()
+    {
+        if (lines.Body is not MemberExpression { Member: System.Reflection.PropertyInfo info })
+            throw new ArgumentException("Lines must name the header's collection, as in q => q.Lines.", nameof(lines));
+        if (Definition.Lines is not null) throw new InvalidOperationException($"{typeof(TEntity).Name} already has lines.");
+        var definition = new DocumentLinesDefinition(name, info.Name, typeof(TLine));
+        var builder = new DocumentLinesBuilder<TLine>(definition);
+        configure?.Invoke(builder);
+        definition.Model = modelBuilder =>
+        {
+            var line = modelBuilder.Entity<TLine>();
+            // a line added to a tracked document's collection gets its id when discovered
+            line.HasKey(l => l.Id);
+            line.HasIndex(l => new { l.DocumentId, l.LineNumber });
+            foreach (var apply in builder.ModelConfigurations) apply(line);
+            // the lines are part of the document: they go with it
+            modelBuilder.Entity<TEntity>().HasMany<TLine>(info.Name).WithOne().HasForeignKey(l => l.DocumentId).OnDelete(DeleteBehavior.Cascade);
+        };
+        Definition.Lines = definition;
+        return this;
+    }
+
+    /// <summary>
+    /// Works out fields of a record from its others (a line's amount, a document's total) on every create
+    /// and update, before the record is checked; with <see cref="Lines{TLine}"/>, the lines are loaded. Give
+    /// the fields it sets <see cref="FieldBuilder.ReadOnly"/>: they are the server's, not the client's.
+    /// </summary>
+    /// <param name="compute">Sets the computed fields.</param>
+    /// <returns>This builder.</returns>
+    public EntitySetBuilder<TEntity> Compute(Action<TEntity> compute)
+    {
+        ArgumentNullException.ThrowIfNull(compute);
+        Definition.Computations.Add(record => compute((TEntity)record));
+        return this;
+    }
+
     /// <summary>Whether administrators may add custom fields to this set (they may by default).</summary>
     /// <param name="allowed">False to forbid.</param>
     /// <returns>This builder.</returns>
@@ -189,4 +240,8 @@ public sealed class EntitySetDefinition
     public List<DefaultGrant> DefaultGrants { get; } = [];
     /// <summary>The lifecycle of the status property, if the set has one.</summary>
     public StateMachineDefinition? StateMachine { get; set; }
+    /// <summary>The lines of the set's documents, if it has any (<see cref="EntitySetBuilder{TEntity}.Lines{TLine}"/>).</summary>
+    public DocumentLinesDefinition? Lines { get; set; }
+    /// <summary>Computations run on every create and update before checks (<see cref="EntitySetBuilder{TEntity}.Compute"/>).</summary>
+    public List<Action<object>> Computations { get; } = [];
 }

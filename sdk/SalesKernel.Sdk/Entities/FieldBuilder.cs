@@ -68,6 +68,20 @@ public class FieldBuilder
         return this;
     }
 
+    /// <summary>
+    /// The field's value is the next number of a sequence of the plugin
+    /// (<see cref="IPluginBuilder.AddNumberSequence"/>), given when the record is created; clients read
+    /// it but do not write it. Give the field a unique index in the model.
+    /// </summary>
+    /// <param name="sequence">The sequence's name as the plugin declared it (<c>order</c>), or its full name.</param>
+    /// <returns>This builder.</returns>
+    public FieldBuilder Numbered(string sequence)
+    {
+        Definition.Sequence = sequence;
+        Definition.IsReadOnly = true;
+        return this;
+    }
+
     /// <summary>A text field that holds an email address (<c>name@example.com</c>); anything else is refused with 400.</summary>
     /// <returns>This builder.</returns>
     public FieldBuilder Email() => Format(FieldFormat.Email);
@@ -89,13 +103,27 @@ public class FieldBuilder
         return this;
     }
 
-    /// <summary>Marks a decimal field as an amount of money.</summary>
+    /// <summary>
+    /// Marks a decimal field as an amount of money, in the currency the record's
+    /// <paramref name="currencyField"/> holds (a text field declared with <see cref="Currency"/>). Amounts
+    /// with more digits than the currency's minor unit (12.345 CNY) are refused with 400; see
+    /// <see cref="Sdk.Money"/> for the rounding rule. Filters and sorts compare the amount.
+    /// </summary>
+    /// <param name="currencyField">The API name of the record's currency field; <c>currency</c> unless given.</param>
     /// <returns>This builder.</returns>
-    public FieldBuilder Money()
+    public FieldBuilder Money(string currencyField = "currency")
     {
         Definition.Type = FieldType.Money;
+        Definition.CurrencyField = currencyField;
         return this;
     }
+
+    /// <summary>
+    /// A text field (at most 3 characters) that holds an ISO 4217 currency code; anything else is refused
+    /// with 400. Left empty when a record is created, it takes the tenant's default currency.
+    /// </summary>
+    /// <returns>This builder.</returns>
+    public FieldBuilder Currency() => Format(FieldFormat.Currency);
 
     /// <summary>Marks a Guid field as the id of a record of another entity set.</summary>
     /// <param name="entitySet">The target's full name, <c>&lt;plugin id&gt;.&lt;set name&gt;</c>, e.g. <c>customers.customers</c>.</param>

@@ -40,6 +40,10 @@ public sealed class FieldDefinition
     public double? Maximum { get; set; }
     /// <summary>For text: the form its values must have (<see cref="FieldBuilder.Email"/>, <see cref="FieldBuilder.Phone"/>, <see cref="FieldBuilder.Url"/>).</summary>
     public FieldFormat Format { get; set; }
+    /// <summary>For a numbered text field: the sequence its values come from (see <see cref="FieldBuilder.Numbered"/>).</summary>
+    public string? Sequence { get; set; }
+    /// <summary>For money: the API name of the text field holding the amount's currency (see <see cref="FieldBuilder.Money"/>).</summary>
+    public string? CurrencyField { get; set; }
     /// <summary>For references: the target entity set's full name.</summary>
     public string? ReferenceTo { get; set; }
     /// <summary>

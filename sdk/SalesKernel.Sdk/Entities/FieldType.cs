@@ -9,7 +9,7 @@ public enum FieldType
     Integer,
     /// <summary>A number with a fractional part.</summary>
     Decimal,
-    /// <summary>An amount of money (a decimal number).</summary>
+    /// <summary>An amount of money: a decimal number in the currency its record's currency field names.</summary>
     Money,
     /// <summary>True or false.</summary>
     Boolean,
@@ -38,4 +38,6 @@ public enum FieldFormat
     Phone,
     /// <summary>An absolute http or https address.</summary>
     Url,
+    /// <summary>An ISO 4217 currency code (<c>CNY</c>); left empty on create, the tenant's default currency.</summary>
+    Currency,
 }

@@ -87,8 +87,10 @@ public interface IEntityStore
     /// <param name="comment">The comment, required by some transitions.</param>
     /// <param name="expectedVersion">The version the caller read, or null to skip the check.</param>
     /// <param name="cancellationToken">Cancels the write.</param>
+    /// <param name="input">The transition's input (an instance of its declared input type), checked as a client's would be.</param>
     /// <returns>The record as stored (in its pending state when the transition waits for approval).</returns>
-    Task<TEntity> TransitionAsync<TEntity>(Guid id, string transition, string? comment = null, long? expectedVersion = null, CancellationToken cancellationToken = default)
+    Task<TEntity> TransitionAsync<TEntity>(Guid id, string transition, string? comment = null, long? expectedVersion = null, CancellationToken cancellationToken = default,
+        object? input = null)
         where TEntity : class, IEntity;
 
     /// <summary>

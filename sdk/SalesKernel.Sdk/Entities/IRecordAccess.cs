@@ -64,4 +64,15 @@ public interface IRecordAccess
     /// <param name="cancellationToken">Cancels the lookup.</param>
     /// <returns>Their team, or null when they have none or are not an active user of the tenant.</returns>
     Task<Guid?> TeamOfUserAsync(string userId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Whether the caller has a permission a plugin declared with
+    /// <see cref="IPluginBuilder.AddPermission"/>: a tenant administrator always does; others when one
+    /// of their roles is granted it (or, for a standard role, has it by default). Jobs and automation
+    /// act as the system and have every permission.
+    /// </summary>
+    /// <param name="permission">The full name, <c>&lt;plugin id&gt;.&lt;name&gt;</c>, such as <c>credit.limits.approve</c>.</param>
+    /// <param name="cancellationToken">Cancels loading the caller's roles.</param>
+    /// <returns>Whether the caller has it; false for a permission no loaded plugin declared.</returns>
+    Task<bool> HasPermissionAsync(string permission, CancellationToken cancellationToken = default);
 }

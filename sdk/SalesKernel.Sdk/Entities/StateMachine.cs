@@ -91,6 +91,15 @@ public sealed class TransitionBuilder<TEntity> where TEntity : class, IEntity
         return this;
     }
 
+    /// <summary>What users see on the transition's button, in English and Simplified Chinese.</summary>
+    /// <param name="displayName">The text.</param>
+    /// <returns>This builder.</returns>
+    public TransitionBuilder<TEntity> DisplayName(LocalizedText displayName)
+    {
+        Definition.DisplayName = displayName;
+        return this;
+    }
+
     /// <summary>A rule that must hold for the transition to run; when it does not, the reason is shown.</summary>
     /// <param name="rule">A stable name, such as <c>deals.amount-required</c>.</param>
     /// <param name="holds">True when the transition may run.</param>
@@ -127,11 +136,82 @@ public sealed class TransitionBuilder<TEntity> where TEntity : class, IEntity
         return this;
     }
 
+    /// <summary>
+    /// The transition takes input: a JSON object <c>input</c> in the request body, read into a
+    /// <typeparamref name="TInput"/> and validated like a write — every public settable property is a
+    /// field (an enum a choice, text, numbers, dates, ids), declared further with <paramref name="configure"/>
+    /// (required, range, email, references); every error comes back in one 400 under <c>input.&lt;field&gt;</c>,
+    /// references must name records the caller can read. Effects read it with <see cref="TransitionRun.InputAs{T}"/>;
+    /// it is kept in the record's history and, when the transition waits for approval, with the approval.
+    /// </summary>
+    /// <typeparam name="TInput">A class with a parameterless constructor and settable properties.</typeparam>
+    /// <param name="configure">Declares fields of the input.</param>
+    /// <returns>This builder.</returns>
+    public TransitionBuilder<TEntity> Input<TInput>(Action<TransitionInputBuilder<TInput>>? configure = null) where TInput : class, new()
+    {
+        Definition.InputType = typeof(TInput);
+        configure?.Invoke(new TransitionInputBuilder<TInput>(Definition.InputFields, Definition.InputChecks));
+        return this;
+    }
+
+    /// <summary>Changes the record as the transition runs, with the transition's <see cref="Input{TInput}"/>.</summary>
+    /// <typeparam name="TInput">The input type the transition declared.</typeparam>
+    /// <param name="effect">Applied to the tracked record before it is written.</param>
+    /// <returns>This builder.</returns>
+    public TransitionBuilder<TEntity> Effect<TInput>(Action<TEntity, TInput, TransitionRun> effect) where TInput : class
+    {
+        Definition.Effects.Add((record, run) => effect((TEntity)record, run.InputAs<TInput>(), run));
+        return this;
+    }
+
     /// <summary>The caller must give a comment (a reason for losing a deal, say).</summary>
     /// <returns>This builder.</returns>
     public TransitionBuilder<TEntity> RequiresComment()
     {
         Definition.RequiresComment = true;
+        return this;
+    }
+}
+
+/// <summary>Declares the fields of a transition's input.</summary>
+/// <typeparam name="TInput">The input type.</typeparam>
+public sealed class TransitionInputBuilder<TInput> where TInput : class
+{
+    private readonly List<FieldDefinition> _fields;
+    private readonly List<InputCheck> _checks;
+
+    internal TransitionInputBuilder(List<FieldDefinition> fields, List<InputCheck> checks)
+    {
+        _fields = fields;
+        _checks = checks;
+    }
+
+    /// <summary>
+    /// A rule across the input's fields, checked once each field is valid; when it does not hold, the
+    /// 400 names <paramref name="field"/> with <paramref name="message"/>.
+    /// </summary>
+    /// <param name="field">The property the error is about (<c>nameof(LoseInput.Competitor)</c>).</param>
+    /// <param name="holds">True when the input is acceptable.</param>
+    /// <param name="message">What is wrong, for the user.</param>
+    /// <returns>This builder.</returns>
+    public TransitionInputBuilder<TInput> Check(string field, Func<TInput, bool> holds, string message)
+    {
+        _checks.Add(new InputCheck(JsonNames.CamelCase(field), input => holds((TInput)input), message));
+        return this;
+    }
+
+    /// <summary>Declares how one property of the input is read and checked.</summary>
+    /// <typeparam name="TValue">The property's type.</typeparam>
+    /// <param name="property">The property, <c>i =&gt; i.Reason</c>.</param>
+    /// <param name="configure">Display name, required, range, format, references.</param>
+    /// <returns>This builder.</returns>
+    public TransitionInputBuilder<TInput> Field<TValue>(Expression<Func<TInput, TValue>> property, Action<FieldBuilder> configure)
+    {
+        var name = property.Body is MemberExpression member ? member.Member.Name
+            : throw new ArgumentException("Name a property of the input: i => i.Reason.", nameof(property));
+        var definition = _fields.FirstOrDefault(f => f.PropertyName == name);
+        if (definition is null) _fields.Add(definition = new FieldDefinition(JsonNames.CamelCase(name), name, typeof(TValue)));
+        configure(new FieldBuilder(definition));
         return this;
     }
 }
@@ -142,7 +222,21 @@ public sealed class TransitionBuilder<TEntity> where TEntity : class, IEntity
 /// <param name="To">The state it enters.</param>
 /// <param name="Comment">The caller's comment, if any.</param>
 /// <param name="UserId">Who runs it.</param>
-public sealed record TransitionRun(string Name, object From, object To, string? Comment, string? UserId);
+public sealed record TransitionRun(string Name, object From, object To, string? Comment, string? UserId)
+{
+    /// <summary>The validated input, when the transition declares one (<see cref="TransitionBuilder{TEntity}.Input{TInput}"/>).</summary>
+    public object? Input { get; init; }
+
+    /// <summary>When the transition runs, by the host's clock (UTC).</summary>
+    public DateTime AtUtc { get; init; }
+
+    /// <summary>The input as its declared type.</summary>
+    /// <typeparam name="T">The type the transition declared.</typeparam>
+    /// <returns>The input.</returns>
+    /// <exception cref="InvalidOperationException">The transition declares no input of that type.</exception>
+    public T InputAs<T>() where T : class =>
+        Input as T ?? throw new InvalidOperationException($"Transition {Name} has no input of type {typeof(T).Name}.");
+}
 
 /// <summary>A declared state machine.</summary>
 public sealed class StateMachineDefinition
@@ -186,7 +280,21 @@ public sealed record TransitionDefinition(string Name, IReadOnlyList<object> Fro
     public bool RequiresComment { get; set; }
     /// <summary>Set when the transition may need approval.</summary>
     public ApprovalDefinition? Approval { get; set; }
+    /// <summary>What users see on the button; the name, humanised, when absent.</summary>
+    public LocalizedText? DisplayName { get; set; }
+    /// <summary>The type of the transition's input, if it takes one.</summary>
+    public Type? InputType { get; set; }
+    /// <summary>Declarations of the input's fields (the others are read as their types say).</summary>
+    public List<FieldDefinition> InputFields { get; } = [];
+    /// <summary>Rules across the input's fields.</summary>
+    public List<InputCheck> InputChecks { get; } = [];
 }
+
+/// <summary>A rule over a transition's whole input.</summary>
+/// <param name="Field">The field (API name) an error is reported on.</param>
+/// <param name="Holds">The check.</param>
+/// <param name="Message">What is wrong when it fails.</param>
+public sealed record InputCheck(string Field, Func<object, bool> Holds, string Message);
 
 /// <summary>How a transition waits for approval.</summary>
 /// <param name="Pending">The state while approval waits.</param>

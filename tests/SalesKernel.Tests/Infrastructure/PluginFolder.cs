@@ -22,6 +22,8 @@ public sealed class PluginFolder : IDisposable
     public const string LibV2 = "SalesKernel.TestPlugins.LibV2";
     public const string Credit = "SalesKernel.TestPlugins.Credit";
     public const string Deals = "SalesKernel.TestPlugins.Deals";
+    public const string Pricing = "SalesKernel.TestPlugins.Pricing";
+    public const string Quoting = "SalesKernel.TestPlugins.Quoting";
 
     private static readonly string Built = System.IO.Path.Combine(AppContext.BaseDirectory, "plugins");
 

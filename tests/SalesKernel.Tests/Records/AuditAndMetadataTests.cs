@@ -75,6 +75,33 @@ public sealed class AuditAndMetadataTests() : TenantHostTest(PluginFolder.Custom
         Assert.Equal(1L, await _db.CountAsync("sk_audit"));
     }
 
+    [Theory]
+    [InlineData("zh-CN,zh;q=0.9,en;q=0.8", "客户", "信用额度", "转为客户", "查看客户", "审批信用额度")]
+    [InlineData("en-GB,en;q=0.9", "Customer", "Credit limit", "Make a customer", "Read Customers", "Approve credit limits")]
+    [InlineData(null, "Customer", "Credit limit", "Make a customer", "Read Customers", "Approve credit limits")]
+    [InlineData("fr-FR,zh-TW;q=0.5", "客户", "信用额度", "转为客户", "查看客户", "审批信用额度")]
+    public async Task Every_display_name_reaches_the_API_in_the_callers_language(string? acceptLanguage, string set, string field,
+        string transition, string privilege, string permission)
+    {
+        async Task<JsonNode> GetAsync(string url)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Get, url);
+            if (acceptLanguage is not null) request.Headers.TryAddWithoutValidation("Accept-Language", acceptLanguage);
+            var answer = await _client.SendAsync(request);
+            answer.EnsureSuccessStatusCode();
+            return (await answer.Content.ReadFromJsonAsync<JsonNode>())!;
+        }
+        var meta = await GetAsync("/api/meta");
+        var customers = meta["entitySets"]!.AsArray().Single(s => s!["name"]!.GetValue<string>() == "customers.customers")!;
+        Assert.Equal(set, customers["label"]!.GetValue<string>());
+        Assert.Equal(field, customers["fields"]!.AsArray().Single(f => f!["name"]!.GetValue<string>() == "creditLimit")!["label"]!.GetValue<string>());
+        Assert.Equal(transition, customers["stateMachine"]!["transitions"]!.AsArray().Single(t => t!["name"]!.GetValue<string>() == "convert")!["label"]!.GetValue<string>());
+        Assert.Equal(permission, meta["permissions"]!.AsArray().Single(p => p!["name"]!.GetValue<string>() == "credit.limits.approve")!["label"]!.GetValue<string>());
+        var grants = (await GetAsync("/api/roles/sales-rep/grants")).AsArray();
+        Assert.Equal(privilege, grants.Single(g => g!["permission"]!.GetValue<string>() == "customers.customers.read")!["displayName"]!.GetValue<string>());
+        Assert.Equal(permission, grants.Single(g => g!["permission"]!.GetValue<string>() == "credit.limits.approve")!["displayName"]!.GetValue<string>());
+    }
+
     [Fact]
     public async Task Metadata_describes_fields_flags_extensions_custom_fields_and_endpoints()
     {

@@ -70,8 +70,8 @@ public sealed class SalesStoryTests() : TenantHostTest(PluginFolder.Sales)
         return JsonNode.Parse(text)!.AsObject();
     }
 
-    private static Task<HttpResponseMessage> TransitionAsync(HttpClient client, string set, Guid id, string transition, string? comment = null) =>
-        client.PostAsJsonAsync($"{set}/{id}/transitions/{transition}", new { comment });
+    private static Task<HttpResponseMessage> TransitionAsync(HttpClient client, string set, Guid id, string transition, string? comment = null, object? input = null) =>
+        client.PostAsJsonAsync($"{set}/{id}/transitions/{transition}", new { comment, input });
 
     [Fact]
     public async Task A_rep_claims_a_lead_follows_it_up_converts_it_and_wins_the_opportunity()
@@ -302,9 +302,17 @@ public sealed class SalesStoryTests() : TenantHostTest(PluginFolder.Sales)
         var c = (await _rep2.CreateAsync(Opportunities, new { name = "C", customerId = customer2, amount = 50000, expectedCloseDate = "2027-02-05" }))["id"]!.GetValue<Guid>();
         await OkAsync(TransitionAsync(_rep2, Opportunities, c, "win"));
         var lost = (await _rep2.CreateAsync(Opportunities, new { name = "D", customerId = customer2, amount = 900000, expectedCloseDate = "2027-02-06" }))["id"]!.GetValue<Guid>();
-        Assert.Equal(HttpStatusCode.BadRequest, (await TransitionAsync(_rep2, Opportunities, lost, "lose")).StatusCode); // a lost reason is required
-        await OkAsync(TransitionAsync(_rep2, Opportunities, lost, "lose", "Price: a competitor was 20% cheaper"));
-        Assert.Equal("Price: a competitor was 20% cheaper", (await _rep2.GetObjectAsync($"{Opportunities}/{lost}"))["lostReason"]!.GetValue<string>());
+        // losing asks why, as a comment and a reason code, and who won when a competitor did: every error at once
+        var unexplained = await TransitionAsync(_rep2, Opportunities, lost, "lose", input: new { reason = "Competitor" });
+        Assert.Equal(HttpStatusCode.BadRequest, unexplained.StatusCode);
+        var errors = (await unexplained.ObjectAsync())["errors"]!.AsObject();
+        Assert.True(errors.ContainsKey("comment") && errors.ContainsKey("input.competitor"), errors.ToJsonString());
+        Assert.True((await (await TransitionAsync(_rep2, Opportunities, lost, "lose", "why")).ObjectAsync())["errors"]!.AsObject().ContainsKey("input.reason"));
+        await OkAsync(TransitionAsync(_rep2, Opportunities, lost, "lose", "Price: a competitor was 20% cheaper", new { reason = "Competitor", competitor = "Kingdee" }));
+        var lostOne = await _rep2.GetObjectAsync($"{Opportunities}/{lost}");
+        Assert.Equal("Price: a competitor was 20% cheaper", lostOne["lostReason"]!.GetValue<string>());
+        Assert.Equal("Competitor", lostOne["lossReason"]!.GetValue<string>());
+        Assert.Equal("Kingdee", lostOne["lostToCompetitor"]!.GetValue<string>());
         await _northRep.CreateAsync(Opportunities, new { name = "E", customerId = northCustomer, amount = 70000, expectedCloseDate = "2027-01-15" });
 
         var team = await _manager.GetObjectAsync("/api/opportunities/forecast?from=2027-01-01&to=2027-03-31&by=owner");
@@ -326,6 +334,18 @@ public sealed class SalesStoryTests() : TenantHostTest(PluginFolder.Sales)
         Assert.Equal("2027-Q1", Assert.Single(quarter["lines"]!.AsArray())!["period"]!.GetValue<string>());
         var own = await _rep.GetObjectAsync("/api/opportunities/forecast?from=2027-01-01&to=2027-03-31");
         Assert.Equal(110000m, own["total"]!["forecast"]!.GetValue<decimal>());
+        Assert.Equal("CNY", own["total"]!["currency"]!.GetValue<string>());
+
+        // amounts in another currency are never added to yuan: a line and a total of their own, summed exactly
+        foreach (var amount in new[] { 0.10m, 0.20m, 333.33m })
+            await _rep.CreateAsync(Opportunities, new { name = $"USD {amount}", customerId = customer, amount, currency = "USD", expectedCloseDate = "2027-01-25" });
+        var mixed = await _rep.GetObjectAsync("/api/opportunities/forecast?from=2027-01-01&to=2027-03-31");
+        Assert.Equal(110000m, mixed["total"]!["forecast"]!.GetValue<decimal>());
+        var dollars = Assert.Single(mixed["totals"]!.AsArray(), t => t!["currency"]!.GetValue<string>() == "USD")!;
+        Assert.Equal(333.63m, dollars["pipeline"]!.GetValue<decimal>());
+        Assert.Equal(33.36m, dollars["weighted"]!.GetValue<decimal>()); // 10% of 333.63, to the cent
+        Assert.Equal(HttpStatusCode.BadRequest, (await _rep.PostAsJsonAsync(Opportunities, new { name = "Bad", customerId = customer, amount = 1.005m })).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await _rep.PostAsJsonAsync(Opportunities, new { name = "Bad", customerId = customer, amount = 1, currency = "RMB" })).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await _rep.GetAsync("/api/opportunities/forecast?period=week")).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await _rep.GetAsync("/api/opportunities/forecast?from=2027-13-01")).StatusCode);
     }

@@ -136,6 +136,44 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
     }
 
     /// <summary>
+    /// Every permission a plugin declared (not bound to an entity set) is granted and taken away per
+    /// role at run time, shows in what the caller may do, and the plugin's own check follows it.
+    /// </summary>
+    [Fact]
+    public async Task Every_plugin_permission_is_granted_per_role_and_checked_by_its_plugin()
+    {
+        (await _admin.PostAsJsonAsync("/api/roles", new { code = "matrix", name = "Matrix" })).EnsureSuccessStatusCode();
+        (await _admin.PutAsJsonAsync($"/api/users/{_users["actor"].Id}/roles", new { roles = new[] { "matrix" } })).EnsureSuccessStatusCode();
+        using var actor = await _host.SignedInClientAsync("actor@acme.test", KernelHost.TenantPassword);
+        async Task<bool> HasAsync(string permission) =>
+            (await actor.GetObjectAsync("/api/access/mine"))["grants"]!.AsArray().Any(g => g!["permission"]!.GetValue<string>() == permission);
+
+        var permissions = (await _admin.GetFromJsonAsync<JsonArray>("/api/roles/matrix/grants"))!
+            .Where(g => g!["entitySet"] is null).Select(g => g!["permission"]!.GetValue<string>()).ToList();
+        Assert.Contains("credit.limits.approve", permissions);
+        foreach (var permission in permissions)
+        {
+            Assert.False(await HasAsync(permission), $"{permission} before it was granted");
+            (await _admin.PutAsJsonAsync("/api/roles/matrix/grants", new { permission, depth = "Tenant" })).EnsureSuccessStatusCode();
+            Assert.True(await HasAsync(permission), $"{permission} once granted");
+            Assert.Equal(HttpStatusCode.BadRequest, (await _admin.PutAsJsonAsync("/api/roles/matrix/grants", new { permission, depth = "Own" })).StatusCode);
+        }
+        Assert.Equal(HttpStatusCode.OK, (await actor.PostAsync("/api/credit/limits/approve", null)).StatusCode);
+        (await _admin.PutAsJsonAsync("/api/roles/matrix/grants", new { permission = "credit.limits.approve", depth = "None" })).EnsureSuccessStatusCode();
+        Assert.Equal(HttpStatusCode.Forbidden, (await actor.PostAsync("/api/credit/limits/approve", null)).StatusCode);
+        Assert.False(await HasAsync("credit.limits.approve"));
+
+        // the plugin's defaults: managers have it, reps do not, administrators always
+        foreach (var (role, expected) in new[] { ("sales-manager", HttpStatusCode.OK), ("sales-rep", HttpStatusCode.Forbidden) })
+        {
+            (await _admin.PutAsJsonAsync($"/api/users/{_users["actor"].Id}/roles", new { roles = new[] { role } })).EnsureSuccessStatusCode();
+            using var member = await _host.SignedInClientAsync("actor@acme.test", KernelHost.TenantPassword);
+            Assert.True(expected == (await member.PostAsync("/api/credit/limits/approve", null)).StatusCode, role);
+        }
+        Assert.Equal(HttpStatusCode.OK, (await _admin.PostAsync("/api/credit/limits/approve", null)).StatusCode);
+    }
+
+    /// <summary>
     /// Every endpoint of every plugin that takes a record id — the generic ones and each plugin's own
     /// (claim, convert, complete, promote …) — answers a record the caller may not read exactly as it
     /// answers an id that does not exist: the answer never tells that the record is there.

@@ -65,7 +65,8 @@ public sealed class ApprovalTests : IAsyncLifetime
     public async Task Over_the_first_threshold_the_owners_manager_approves_and_the_deal_is_won()
     {
         var id = await QualifiedDealAsync(100000m);
-        var requested = await _rep.PostAsJsonAsync($"{Url}/{id}/transitions/win", new { comment = "please" });
+        var requested = await _rep.PostAsJsonAsync($"{Url}/{id}/transitions/win",
+            new { comment = "please", input = new { signedOn = "2026-11-30", purchaseOrder = "PO-7731" } });
         Assert.Equal(HttpStatusCode.Accepted, requested.StatusCode);
         var approval = await requested.ObjectAsync();
         Assert.Equal("Pending", approval["status"]!.GetValue<string>());
@@ -80,6 +81,8 @@ public sealed class ApprovalTests : IAsyncLifetime
         var deal = await _rep.GetObjectAsync($"{Url}/{id}");
         Assert.Equal("Won", deal["stage"]!.GetValue<string>());
         Assert.NotNull(deal["closedAtUtc"]); // the transition's effect ran on approval
+        Assert.Equal("PO-7731", deal["purchaseOrder"]!.GetValue<string>()); // with the input given when it was asked for
+        Assert.Equal("2026-11-30", deal["signedOn"]!.GetValue<string>());
         Assert.Empty(await InboxAsync(_manager));
         var history = (await _rep.GetFromJsonAsync<JsonArray>($"{Url}/{id}/history"))!.Select(h => h!["transition"]!.GetValue<string>());
         Assert.Equal(["qualify", "win:requested", "win:approved"], history);

@@ -19,8 +19,10 @@ public sealed class CreditPlugin : ISalesKernelPlugin
     public void Configure(IPluginBuilder builder)
     {
         builder.ExtendEntitySet<Customer>(x => x
-            .Field<decimal?>("creditLimit", f => f.DisplayName(new("Credit limit", "信用额度")).Money().Filterable().Sortable().Range(0, 10_000_000),
+            .Field<decimal?>("creditLimit", f => f.DisplayName(new("Credit limit", "信用额度")).Money("creditCurrency").Filterable().Sortable().Range(0, 10_000_000),
                 column => column.HasPrecision(18, 2))
+            .Field<string?>("creditCurrency", f => f.DisplayName(new("Credit currency", "信用额度币种")).Currency(),
+                column => column.HasMaxLength(3))
             .Field<string?>("creditGrade", f => f.DisplayName(new("Credit grade", "信用等级")).Filterable(),
                 column => column.HasMaxLength(10)));
 
@@ -29,6 +31,13 @@ public sealed class CreditPlugin : ISalesKernelPlugin
             .Model(b => b.Property(c => c.Note).HasMaxLength(200))
             .Field(c => c.CustomerId, f => f.References("customers.customers").Filterable())
             .Endpoints(StandardEndpoints.List | StandardEndpoints.Get));
+
+        // a permission of the plugin's own, bound to no record: managers have it until a tenant says otherwise
+        builder.AddPermission("limits.approve", new("Approve credit limits", "审批信用额度"), StandardRoles.SalesManager);
+        builder.MapEndpoints(e => e.MapPost("/limits/approve", async (IRecordAccess access, CancellationToken ct) =>
+            await access.HasPermissionAsync("credit.limits.approve", ct)
+                ? Results.Ok(new { approved = true })
+                : throw new AccessDeniedException("You may not approve credit limits.")));
 
         builder.AddValidator<Customer, CustomerNameValidator>();
         builder.AddHandler<Customer, CreditLimitRule>(HandlerStage.PreOperation);

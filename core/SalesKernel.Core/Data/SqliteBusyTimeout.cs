@@ -1,0 +1,30 @@
+using System.Data.Common;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+
+namespace SalesKernel.Core.Data;
+
+/// <summary>
+/// Makes SQLite itself wait for a lock another connection holds (<c>PRAGMA busy_timeout</c>), in steps
+/// of a few milliseconds, on every connection it opens. Without it, Microsoft.Data.Sqlite retries a busy
+/// statement after sleeping 150 ms each time: one writer meeting another (a request and the outbox, say)
+/// cost a request 150 ms and blocked its thread.
+/// </summary>
+internal sealed class SqliteBusyTimeout(int seconds) : DbConnectionInterceptor
+{
+    private readonly string _pragma = $"PRAGMA busy_timeout = {Math.Max(1, seconds) * 1000};";
+
+    public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData) => Apply(connection);
+
+    public override Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
+    {
+        Apply(connection);
+        return Task.CompletedTask;
+    }
+
+    private void Apply(DbConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = _pragma;
+        command.ExecuteNonQuery();
+    }
+}
