@@ -13,6 +13,7 @@ public sealed class OpportunityDemoData : IDemoDataSeeder
 
     private static readonly string[] Products = ["CNC machines", "Cold-chain trucks", "ERP licences", "Solar panels", "Packaging line", "Lab equipment", "Office furniture", "Maintenance contract"];
     private static readonly string[] LostReasons = ["Price: a competitor was cheaper", "Project cancelled", "Chose the incumbent supplier", "Budget moved to next year", "No decision"];
+    private static readonly LossReason[] LossReasons = [LossReason.Competitor, LossReason.NoDecision, LossReason.Relationship, LossReason.NoBudget, LossReason.NoDecision];
     private static readonly string[] NextSteps = ["Send the revised quotation", "Book a site visit", "Technical clarification call", "Meet the purchasing director", "Prepare the contract draft"];
 
     public async Task SeedAsync(IDemoData demo, CancellationToken cancellationToken)
@@ -39,6 +40,7 @@ public sealed class OpportunityDemoData : IDemoDataSeeder
                     [0.25f, 0.2f, 0.2f, 0.15f, 0.12f, 0.08f]);
                 var open = Stages.Open.Contains(stage);
                 var created = f.Date.Between(c.CreatedAt, demo.NowUtc);
+                int? lostAs = stage == OpportunityStage.Lost ? f.Random.Int(0, LostReasons.Length - 1) : null;
                 records.Add(new DemoRecord<Opportunity>(new Opportunity
                 {
                     Name = $"{c.Name}: {f.PickRandom(Products)}",
@@ -50,7 +52,8 @@ public sealed class OpportunityDemoData : IDemoDataSeeder
                     Probability = Stages.DefaultProbability(stage),
                     NextStep = open ? f.PickRandom(NextSteps) : null,
                     NextFollowUpAtUtc = open ? demo.NowUtc.AddDays(f.Random.Int(-10, 20)).Date.AddHours(f.Random.Int(1, 10)) : null,
-                    LostReason = stage == OpportunityStage.Lost ? f.PickRandom(LostReasons) : null,
+                    LostReason = lostAs is { } l ? LostReasons[l] : null,
+                    LossReason = lostAs is { } k ? LossReasons[k] : null,
                     ClosedAtUtc = open ? null : f.Date.Between(created, demo.NowUtc),
                 }, c.Owner is { } o && owners.TryGetValue(o, out var owner) ? owner : null, created));
             }

@@ -35,7 +35,7 @@ public enum JobScope
 /// <param name="Cron">Its schedule: a cron expression with five fields, or six with seconds first.</param>
 /// <param name="JobType">The <see cref="IScheduledJob"/> type, created per run from the container.</param>
 /// <param name="Scope">Whom it runs for.</param>
-public sealed record JobDefinition(string PluginId, string Name, string Cron, Type JobType, JobScope Scope)
+internal sealed record JobDefinition(string PluginId, string Name, string Cron, Type JobType, JobScope Scope)
 {
     /// <summary><c>&lt;plugin id&gt;.&lt;name&gt;</c></summary>
     public string FullName => $"{PluginId}.{Name}";

@@ -8,7 +8,7 @@ namespace SalesKernel.Sdk;
 /// <param name="Name">The name as declared, such as <c>order</c>.</param>
 /// <param name="DisplayName">What administrators see.</param>
 /// <param name="DefaultFormat">The format a tenant starts with, such as <c>SO-{yyyy}-{000000}</c>.</param>
-public sealed record NumberSequenceDefinition(string PluginId, string Name, LocalizedText DisplayName, string DefaultFormat)
+internal sealed record NumberSequenceDefinition(string PluginId, string Name, LocalizedText DisplayName, string DefaultFormat)
 {
     /// <summary>The name qualified by the plugin id: <c>orders.order</c>.</summary>
     public string FullName => $"{PluginId}.{Name}";

@@ -5,7 +5,7 @@ namespace SalesKernel.Sdk;
 /// <param name="Name">The name as declared, for example <c>customer.read</c>.</param>
 /// <param name="DisplayName">What administrators see.</param>
 /// <param name="GrantedTo">The standard roles that have it by default.</param>
-public sealed record PermissionDefinition(string PluginId, string Name, LocalizedText DisplayName, IReadOnlyList<string> GrantedTo)
+internal sealed record PermissionDefinition(string PluginId, string Name, LocalizedText DisplayName, IReadOnlyList<string> GrantedTo)
 {
     /// <summary>The name qualified by the plugin id, unique in an installation: <c>customers.customer.read</c>.</summary>
     public string FullName => $"{PluginId}.{Name}";

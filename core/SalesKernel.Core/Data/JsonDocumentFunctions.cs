@@ -14,7 +14,29 @@ public static class JsonDocumentFunctions
 {
     public static string? Text(string? document, string key) => throw OnlyInQueries();
     public static double? Number(string? document, string key) => throw OnlyInQueries();
+    /// <summary>A number compared and sorted as <see cref="decimal"/> (PostgreSQL <c>numeric</c>; on SQLite through EF Core's decimal functions).</summary>
+    public static decimal? Decimal(string? document, string key) => throw OnlyInQueries();
     public static bool? Boolean(string? document, string key) => throw OnlyInQueries();
+
+    /// <summary>
+    /// On SQLite, the function (added to every connection) that turns a JSON number into the text EF Core
+    /// stores a <see cref="decimal"/> as, so that custom numbers compare and sort like decimal columns.
+    /// SQLite reads JSON numbers as 64-bit integers or doubles: exact to 15 significant digits.
+    /// </summary>
+    public const string SqliteDecimal = "sk_decimal";
+
+    internal static string? ToStoredDecimal(object? value)
+    {
+        decimal? number = value switch
+        {
+            null => null,
+            long l => l,
+            double d => d is >= (double)decimal.MinValue and <= (double)decimal.MaxValue ? (decimal)d : null,
+            string s when decimal.TryParse(s, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var parsed) => parsed,
+            _ => null,
+        };
+        return number?.ToString("0.0###########################", System.Globalization.CultureInfo.InvariantCulture);
+    }
 
     private static InvalidOperationException OnlyInQueries() => new("JSON document functions only run inside database queries.");
 
@@ -23,10 +45,13 @@ public static class JsonDocumentFunctions
         var text = types.FindMapping(typeof(string))!;
         var number = types.FindMapping(typeof(double))!;
         var boolean = types.FindMapping(typeof(bool))!;
+        var exact = types.FindMapping(typeof(decimal))!;
         modelBuilder.HasDbFunction(typeof(JsonDocumentFunctions).GetMethod(nameof(Text))!)
             .HasTranslation(args => Extract(args, npgsql, typeof(string), text, text));
         modelBuilder.HasDbFunction(typeof(JsonDocumentFunctions).GetMethod(nameof(Number))!)
             .HasTranslation(args => Extract(args, npgsql, typeof(double), number, text));
+        modelBuilder.HasDbFunction(typeof(JsonDocumentFunctions).GetMethod(nameof(Decimal))!)
+            .HasTranslation(args => Extract(args, npgsql, typeof(decimal), exact, text));
         modelBuilder.HasDbFunction(typeof(JsonDocumentFunctions).GetMethod(nameof(Boolean))!)
             .HasTranslation(args => Extract(args, npgsql, typeof(bool), boolean, text));
     }
@@ -42,6 +67,11 @@ public static class JsonDocumentFunctions
             return type == typeof(string) ? extracted : new SqlUnaryExpression(ExpressionType.Convert, extracted, type, mapping);
         }
         var path = new SqlConstantExpression($"$.\"{key.Replace("\"", "")}\"", typeof(string), text);
+        if (type == typeof(decimal))
+        {
+            var raw = new SqlFunctionExpression("json_extract", [args[0], path], nullable: true, argumentsPropagateNullability: [true, false], typeof(string), text);
+            return new SqlFunctionExpression(SqliteDecimal, [raw], nullable: true, argumentsPropagateNullability: [true], type, mapping);
+        }
         return new SqlFunctionExpression("json_extract", [args[0], path], nullable: true, argumentsPropagateNullability: [true, false], type, mapping);
     }
 }

@@ -7,7 +7,8 @@ namespace SalesKernel.Core.Data;
 /// Makes SQLite itself wait for a lock another connection holds (<c>PRAGMA busy_timeout</c>), in steps
 /// of a few milliseconds, on every connection it opens. Without it, Microsoft.Data.Sqlite retries a busy
 /// statement after sleeping 150 ms each time: one writer meeting another (a request and the outbox, say)
-/// cost a request 150 ms and blocked its thread.
+/// cost a request 150 ms and blocked its thread. It also adds the function that reads a custom field's
+/// number as EF Core stores decimals (<see cref="JsonDocumentFunctions.SqliteDecimal"/>).
 /// </summary>
 internal sealed class SqliteBusyTimeout(int seconds) : DbConnectionInterceptor
 {
@@ -26,5 +27,7 @@ internal sealed class SqliteBusyTimeout(int seconds) : DbConnectionInterceptor
         using var command = connection.CreateCommand();
         command.CommandText = _pragma;
         command.ExecuteNonQuery();
+        if (connection is Microsoft.Data.Sqlite.SqliteConnection sqlite)
+            sqlite.CreateFunction<object?, string?>(JsonDocumentFunctions.SqliteDecimal, JsonDocumentFunctions.ToStoredDecimal, isDeterministic: true);
     }
 }

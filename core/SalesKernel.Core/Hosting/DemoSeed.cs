@@ -116,7 +116,8 @@ public sealed class DemoSeed(IServiceProvider services)
         if (db.Database.IsSqlite()) await db.Database.ExecuteSqlRawAsync("PRAGMA cache_size = -262144;", ct);
         // what a stopped run wrote of the plugins it did not finish goes first, so they start clean
         if (resumed) await RemovePartialAsync(db, services.GetRequiredService<EntitySetRegistry>(), tenantId, pending, ct);
-        var data = new DemoData(db, services.GetRequiredService<EntitySetRegistry>(), tenantId, effective, run.StartedAtUtc, users, progress);
+        var currency = (await services.GetRequiredService<Tenancy.TenantSettingsCache>().GetAsync(tenantId, ct)).Currency;
+        var data = new DemoData(db, services.GetRequiredService<EntitySetRegistry>(), tenantId, effective, run.StartedAtUtc, users, progress, currency);
         var took = new List<(string, TimeSpan)>();
         foreach (var plugin in pending)
         {
@@ -221,7 +222,7 @@ public sealed class DemoSeed(IServiceProvider services)
 
     /// <summary>The SDK's view of the command for one seeding run.</summary>
     private sealed class DemoData(KernelDbContext db, EntitySetRegistry sets, Guid tenantId, DemoSeedOptions options, DateTime now,
-        IReadOnlyList<DemoUser> users, Func<string, long, IDemoProgress> progress) : IDemoData
+        IReadOnlyList<DemoUser> users, Func<string, long, IDemoProgress> progress, string currency) : IDemoData
     {
         private const int BatchSize = 2_000;
 
@@ -240,6 +241,8 @@ public sealed class DemoSeed(IServiceProvider services)
         {
             var set = sets.Get(typeof(TEntity));
             var owned = set.Definition.IsOwned;
+            // amounts a seeder left without a currency are in the tenant's, as the pipeline would have them
+            var currencies = set.Fields.Where(f => f.Format == FieldFormat.Currency && f.Source != FieldSource.Custom).ToList();
             db.ChangeTracker.AutoDetectChangesEnabled = false;
             long written = 0;
             var batch = 0;
@@ -261,6 +264,8 @@ public sealed class DemoSeed(IServiceProvider services)
                     entry.Property(SystemFields.CreatedBy).CurrentValue = Author;
                     entry.Property(SystemFields.UpdatedBy).CurrentValue = Author;
                     entry.Property(SystemFields.Version).CurrentValue = 1L;
+                    foreach (var field in currencies)
+                        if (entry.Property(field.PropertyName).CurrentValue is null or "") entry.Property(field.PropertyName).CurrentValue = currency;
                     if (owned)
                     {
                         entry.Property(SystemFields.OwnerId).CurrentValue = owner?.Id;

@@ -12,14 +12,14 @@ public sealed class PluginCatalog(string pluginsPath, IReadOnlyList<PluginDescri
 
     public PluginDescriptor? Find(string id) => Plugins.FirstOrDefault(p => p.Id == id);
 
-    public IEnumerable<PermissionDefinition> Permissions =>
+    internal IEnumerable<PermissionDefinition> Permissions =>
         Loaded.SelectMany(p => p.Registration?.Permissions ?? []);
 
-    public IEnumerable<(PluginDescriptor Plugin, EntitySetDefinition Set)> EntitySets =>
+    internal IEnumerable<(PluginDescriptor Plugin, EntitySetDefinition Set)> EntitySets =>
         Plugins.Where(p => p.Registration is not null)
             .SelectMany(p => p.Registration!.EntitySets.Select(s => (p, s)));
 
-    public IEnumerable<(PluginDescriptor Plugin, EntityExtensionDefinition Extension)> Extensions =>
+    internal IEnumerable<(PluginDescriptor Plugin, EntityExtensionDefinition Extension)> Extensions =>
         Plugins.Where(p => p.Registration is not null)
             .SelectMany(p => p.Registration!.Extensions.Select(x => (p, x)));
 

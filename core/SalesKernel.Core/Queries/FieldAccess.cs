@@ -18,7 +18,7 @@ internal static class FieldAccess
             var document = Shadow(record, SystemFields.CustomFields, typeof(string));
             var method = QueryType(field) switch
             {
-                var t when t == typeof(double?) => nameof(JsonDocumentFunctions.Number),
+                var t when t == typeof(decimal?) => nameof(JsonDocumentFunctions.Decimal),
                 var t when t == typeof(bool?) => nameof(JsonDocumentFunctions.Boolean),
                 _ => nameof(JsonDocumentFunctions.Text),
             };
@@ -34,7 +34,8 @@ internal static class FieldAccess
         ? field.ClrType
         : field.Type switch
         {
-            FieldType.Integer or FieldType.Decimal or FieldType.Money => typeof(double?),
+            // numbers are compared exactly, as decimals: never through double
+            FieldType.Integer or FieldType.Decimal or FieldType.Money => typeof(decimal?),
             FieldType.Boolean => typeof(bool?),
             _ => typeof(string),
         };

@@ -7,7 +7,7 @@ namespace SalesKernel.Core.Records;
 /// <summary>An entity set as the kernel runs it: definition, fields, and what plugins attached to it.</summary>
 public sealed class EntitySetDescriptor
 {
-    public required EntitySetDefinition Definition { get; init; }
+    internal EntitySetDefinition Definition { get; init; } = null!;
     public required PluginDescriptor Plugin { get; init; }
     public required IEntityType EntityType { get; init; }
     /// <summary>Entity, system and extension fields; custom fields come from the custom-field registry.</summary>

@@ -14,7 +14,7 @@ public sealed class Approvals(RecordPipeline pipeline, EntitySetRegistry sets, T
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     /// <summary>The levels of the tenant's policy that apply to the record now, with their approvers resolved.</summary>
-    public async Task<List<ApprovalStep>> StepsAsync(EntitySetDescriptor set, Guid id, TransitionDefinition transition, CancellationToken ct)
+    internal async Task<List<ApprovalStep>> StepsAsync(EntitySetDescriptor set, Guid id, TransitionDefinition transition, CancellationToken ct)
     {
         var tenant = pipeline.Db.Caller.TenantId;
         var policy = await pipeline.Db.Set<ApprovalPolicy>().AsNoTracking()

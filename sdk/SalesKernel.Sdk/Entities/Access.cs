@@ -59,4 +59,4 @@ public static class Privileges
 /// <param name="Role">A standard role, see <see cref="StandardRoles"/>.</param>
 /// <param name="Privilege">A standard or declared privilege.</param>
 /// <param name="Depth">How far it reaches.</param>
-public sealed record DefaultGrant(string Role, string Privilege, AccessDepth Depth);
+internal sealed record DefaultGrant(string Role, string Privilege, AccessDepth Depth);

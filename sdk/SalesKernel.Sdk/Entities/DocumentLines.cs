@@ -21,7 +21,7 @@ public interface IDocumentLine
 }
 
 /// <summary>The lines of an entity set's records, as declared with <see cref="EntitySetBuilder{TEntity}.Lines{TLine}"/>.</summary>
-public sealed class DocumentLinesDefinition
+internal sealed class DocumentLinesDefinition
 {
     /// <summary>Creates a definition.</summary>
     /// <param name="name">The API name of the lines (<c>lines</c>).</param>
@@ -57,7 +57,7 @@ public sealed class DocumentLinesBuilder<TLine> where TLine : class, IDocumentLi
     internal DocumentLinesBuilder(DocumentLinesDefinition definition) => Definition = definition;
 
     /// <summary>The definition being built.</summary>
-    public DocumentLinesDefinition Definition { get; }
+    internal DocumentLinesDefinition Definition { get; }
 
     internal List<Action<EntityTypeBuilder<TLine>>> ModelConfigurations { get; } = [];
 

@@ -13,10 +13,10 @@ public sealed class EntityExtensionBuilder<TEntity> where TEntity : class, IEnti
 {
     /// <summary>Wraps a definition; the kernel creates one per <c>ExtendEntitySet</c> call.</summary>
     /// <param name="definition">The definition to fill.</param>
-    public EntityExtensionBuilder(EntityExtensionDefinition definition) => Definition = definition;
+    internal EntityExtensionBuilder(EntityExtensionDefinition definition) => Definition = definition;
 
     /// <summary>The definition being built.</summary>
-    public EntityExtensionDefinition Definition { get; }
+    internal EntityExtensionDefinition Definition { get; }
 
     /// <summary>Adds a field.</summary>
     /// <typeparam name="TValue">The value type; make it nullable unless every existing record gets a value.</typeparam>
@@ -42,7 +42,7 @@ public sealed class EntityExtensionBuilder<TEntity> where TEntity : class, IEnti
 }
 
 /// <summary>Fields one plugin adds to another plugin's entity.</summary>
-public sealed class EntityExtensionDefinition
+internal sealed class EntityExtensionDefinition
 {
     /// <summary>Creates a definition.</summary>
     /// <param name="pluginId">The extending plugin.</param>

@@ -14,10 +14,10 @@ public sealed class EntitySetBuilder<TEntity> where TEntity : class, IEntity
 {
     /// <summary>Wraps a definition; the kernel creates one per <c>AddEntitySet</c> call.</summary>
     /// <param name="definition">The definition to fill.</param>
-    public EntitySetBuilder(EntitySetDefinition definition) => Definition = definition;
+    internal EntitySetBuilder(EntitySetDefinition definition) => Definition = definition;
 
     /// <summary>The definition being built.</summary>
-    public EntitySetDefinition Definition { get; }
+    internal EntitySetDefinition Definition { get; }
 
     /// <summary>The names users see for one record and for the set.</summary>
     /// <param name="singular">For example "Customer" / "客户".</param>
@@ -197,7 +197,7 @@ public sealed class EntitySetBuilder<TEntity> where TEntity : class, IEntity
 }
 
 /// <summary>An entity set as declared by its plugin.</summary>
-public sealed class EntitySetDefinition
+internal sealed class EntitySetDefinition
 {
     /// <summary>Creates a definition.</summary>
     /// <param name="pluginId">The declaring plugin.</param>

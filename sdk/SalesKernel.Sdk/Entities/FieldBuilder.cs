@@ -6,7 +6,7 @@ public class FieldBuilder
     internal FieldBuilder(FieldDefinition definition) => Definition = definition;
 
     /// <summary>The definition being built.</summary>
-    public FieldDefinition Definition { get; }
+    internal FieldDefinition Definition { get; }
 
     /// <summary>The name shown to users.</summary>
     /// <param name="displayName">English and Simplified Chinese text.</param>

@@ -1,7 +1,7 @@
 namespace SalesKernel.Sdk.Entities;
 
 /// <summary>One field of an entity set as declared: what the metadata and the generic API expose.</summary>
-public sealed class FieldDefinition
+internal sealed class FieldDefinition
 {
     /// <summary>Creates a definition.</summary>
     /// <param name="name">The field's API name (camelCase).</param>

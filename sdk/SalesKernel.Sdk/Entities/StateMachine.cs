@@ -14,10 +14,10 @@ public sealed class StateMachineBuilder<TEntity, TState> where TEntity : class, 
 {
     /// <summary>Wraps a definition; the kernel creates one per <c>StateMachine</c> call.</summary>
     /// <param name="definition">The definition to fill.</param>
-    public StateMachineBuilder(StateMachineDefinition definition) => Definition = definition;
+    internal StateMachineBuilder(StateMachineDefinition definition) => Definition = definition;
 
     /// <summary>The definition being built.</summary>
-    public StateMachineDefinition Definition { get; }
+    internal StateMachineDefinition Definition { get; }
 
     /// <summary>The state every new record starts in.</summary>
     /// <param name="state">The initial state.</param>
@@ -77,7 +77,7 @@ public sealed class TransitionBuilder<TEntity> where TEntity : class, IEntity
     internal TransitionBuilder(TransitionDefinition definition) => Definition = definition;
 
     /// <summary>The definition being built.</summary>
-    public TransitionDefinition Definition { get; }
+    internal TransitionDefinition Definition { get; }
 
     /// <summary>
     /// The privilege the caller needs over the record (default <c>update</c>). A privilege that is not
@@ -239,7 +239,7 @@ public sealed record TransitionRun(string Name, object From, object To, string? 
 }
 
 /// <summary>A declared state machine.</summary>
-public sealed class StateMachineDefinition
+internal sealed class StateMachineDefinition
 {
     /// <summary>Creates a definition for a status property.</summary>
     /// <param name="propertyName">The status property.</param>
@@ -268,7 +268,7 @@ public sealed class StateMachineDefinition
 /// <param name="Name">Its name.</param>
 /// <param name="From">States it may start from.</param>
 /// <param name="To">The state it leads to.</param>
-public sealed record TransitionDefinition(string Name, IReadOnlyList<object> From, object To)
+internal sealed record TransitionDefinition(string Name, IReadOnlyList<object> From, object To)
 {
     /// <summary>The privilege the caller needs over the record.</summary>
     public string Privilege { get; set; } = Privileges.Update;
@@ -294,15 +294,15 @@ public sealed record TransitionDefinition(string Name, IReadOnlyList<object> Fro
 /// <param name="Field">The field (API name) an error is reported on.</param>
 /// <param name="Holds">The check.</param>
 /// <param name="Message">What is wrong when it fails.</param>
-public sealed record InputCheck(string Field, Func<object, bool> Holds, string Message);
+internal sealed record InputCheck(string Field, Func<object, bool> Holds, string Message);
 
 /// <summary>How a transition waits for approval.</summary>
 /// <param name="Pending">The state while approval waits.</param>
 /// <param name="RejectedTo">The state a rejection returns the record to.</param>
-public sealed record ApprovalDefinition(object Pending, object RejectedTo);
+internal sealed record ApprovalDefinition(object Pending, object RejectedTo);
 
 /// <summary>A guard: a rule name, the check, and the reason shown when it fails.</summary>
 /// <param name="Rule">Stable name.</param>
 /// <param name="Holds">The check.</param>
 /// <param name="Reason">Why not.</param>
-public sealed record GuardDefinition(string Rule, Func<object, bool> Holds, string Reason);
+internal sealed record GuardDefinition(string Rule, Func<object, bool> Holds, string Reason);

@@ -14,6 +14,19 @@ public sealed class CustomFieldTests() : TenantHostTest(PluginFolder.Customers)
     private Task<JsonObject> DefineAsync(object definition) => _client.CreateAsync(Fields, definition);
 
     [Fact]
+    public async Task Custom_amounts_are_filtered_and_sorted_as_exact_decimals()
+    {
+        await DefineAsync(new { entity = "customers.customers", name = "cf_deposit", type = "Money", displayName = new { en = "Deposit", zhHans = "押金" } });
+        foreach (var (name, deposit) in new[] { ("Ten fen", 0.10m), ("Twenty fen", 0.20m), ("Thirty fen", 0.30m), ("Big", 123456789012.34m) })
+            await _client.CreateAsync(Url, new { name, cf_deposit = deposit });
+        // 0.1 + 0.2 is not 0.3 in double; here 0.3 is 0.3
+        Assert.Equal(["Thirty fen"], (await _client.GetObjectAsync($"{Url}?filter=cf_deposit eq 0.3")).Names());
+        Assert.Equal(["Twenty fen", "Thirty fen"], (await _client.GetObjectAsync($"{Url}?filter=cf_deposit gte 0.2 and cf_deposit lt 1&sort=cf_deposit")).Names());
+        Assert.Equal(["Big", "Thirty fen"], (await _client.GetObjectAsync($"{Url}?filter=cf_deposit gt 0.2&sort=-cf_deposit")).Names());
+        Assert.Equal(123456789012.34m, (await _client.GetObjectAsync($"{Url}?filter=cf_deposit gt 1000"))["items"]![0]!["cf_deposit"]!.GetValue<decimal>());
+    }
+
+    [Fact]
     public async Task A_custom_field_added_at_run_time_is_written_filtered_and_sorted_without_a_restart()
     {
         var before = await _client.CreateAsync(Url, new { name = "Existing" });
