@@ -84,19 +84,19 @@ public static class Currencies
     /// <summary>The currency's minor-unit digits (2 for an unknown code).</summary>
     /// <param name="code">The ISO 4217 code.</param>
     /// <returns>The number of digits after the decimal point.</returns>
-    public static int MinorUnits(string code) => Known.TryGetValue(code, out var digits) ? digits : 2;
+    public static int MinorUnits(string? code) => code is not null && Known.TryGetValue(code, out var digits) ? digits : 2;
 
     /// <summary>An amount rounded to the currency's minor unit, half away from zero.</summary>
     /// <param name="amount">The amount.</param>
     /// <param name="code">The ISO 4217 code.</param>
     /// <returns>The rounded amount.</returns>
-    public static decimal Round(decimal amount, string code) => Math.Round(amount, MinorUnits(code), MidpointRounding.AwayFromZero);
+    public static decimal Round(decimal amount, string? code) => Math.Round(amount, MinorUnits(code), MidpointRounding.AwayFromZero);
 
     /// <summary>Whether an amount has no more digits than the currency's minor unit (12.34 in CNY, not 12.345).</summary>
     /// <param name="amount">The amount.</param>
     /// <param name="code">The ISO 4217 code.</param>
     /// <returns>True when rounding would not change it.</returns>
-    public static bool HasMinorUnits(decimal amount, string code) => Round(amount, code) == amount;
+    public static bool HasMinorUnits(decimal amount, string? code) => Round(amount, code) == amount;
 
     private static Dictionary<string, int> Load()
     {

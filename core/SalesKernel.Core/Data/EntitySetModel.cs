@@ -98,8 +98,14 @@ internal static class EntitySetModel
     /// its delete rule (an annotation the pipeline carries out, record by record), and become Restrict in
     /// the database: no delete of a record another refers to happens behind the pipeline's back.
     /// </summary>
-    public static void RestrictDeletes(ModelBuilder modelBuilder, IReadOnlySet<Type> entitySets)
+    public static void RestrictDeletes(ModelBuilder modelBuilder, IReadOnlySet<Type> entitySets, IReadOnlySet<Type>? lineTypes = null)
     {
+        // a document's line that refers to a record of another set (a product) keeps it from being deleted
+        // under it: the database refuses (the line goes with its own document, as declared)
+        foreach (var entityType in modelBuilder.Model.GetEntityTypes().Where(e => lineTypes?.Contains(e.ClrType) == true))
+            foreach (var fk in entityType.GetForeignKeys().Where(f => entitySets.Contains(f.PrincipalEntityType.ClrType)
+                         && !(f.Properties.Count == 1 && f.Properties[0].Name == nameof(IDocumentLine.DocumentId))))
+                fk.DeleteBehavior = DeleteBehavior.Restrict;
         foreach (var entityType in modelBuilder.Model.GetEntityTypes().Where(e => entitySets.Contains(e.ClrType)))
             foreach (var fk in entityType.GetForeignKeys().Where(f => entitySets.Contains(f.PrincipalEntityType.ClrType)))
             {

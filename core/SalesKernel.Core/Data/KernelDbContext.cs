@@ -136,7 +136,8 @@ public sealed class KernelDbContext(DbContextOptions<KernelDbContext> options, P
             EntitySetModel.AddTenantFilter(modelBuilder, set, this);
         }
         foreach (var (_, extension) in Catalog.Extensions) EntitySetModel.AddExtension(modelBuilder, extension);
-        EntitySetModel.RestrictDeletes(modelBuilder, Catalog.EntitySets.Select(s => s.Set.ClrType).ToHashSet());
+        EntitySetModel.RestrictDeletes(modelBuilder, Catalog.EntitySets.Select(s => s.Set.ClrType).ToHashSet(),
+            Catalog.EntitySets.Where(s => s.Set.Lines is not null).Select(s => s.Set.Lines!.LineType).ToHashSet());
     }
 
     /// <summary><c>&lt;plugin id&gt;_&lt;entity name&gt;</c> in lower case, dots and dashes as underscores.</summary>

@@ -58,58 +58,68 @@ internal sealed class OutboxDispatcher(IServiceScopeFactory scopes, OutboxSignal
         var now = clock.GetUtcNow().UtcDateTime;
         var batch = await LeaseAsync(db, now, cancellationToken);
         // slow handlers must not outlive the lease: past half of it, the rest of the batch is let go for the next poll
+        var until = now + LeaseTime;
         var deadline = now + LeaseTime / 2;
-        foreach (var message in batch)
+        var handled = new HashSet<long>();
+        try
         {
-            if (clock.GetUtcNow().UtcDateTime > deadline)
+            foreach (var message in batch)
             {
-                message.LeasedUntilUtc = null;
-                db.Entry(message).Property(m => m.LeasedUntilUtc).IsModified = true;
-                continue;
-            }
-            var set = sets.Find(message.EntitySet);
-            try
-            {
-                var enabled = message.TenantId is { } tenant
-                    ? await scope.ServiceProvider.GetRequiredService<TenantModules>().EnabledAsync(tenant, cancellationToken)
-                    : new HashSet<string>();
-                foreach (var registration in (set?.EventHandlers ?? []).Where(h => enabled.Contains(h.PluginId)))
+                if (clock.GetUtcNow().UtcDateTime > deadline) break;
+                var set = sets.Find(message.EntitySet);
+                try
                 {
-                    using var handlerScope = scopes.CreateScope();
-                    // the handler acts for the tenant whose write it handles
-                    handlerScope.ServiceProvider.GetRequiredService<CallerContext>().ActAs(message.TenantId, message.UserId);
-                    var handler = handlerScope.ServiceProvider.GetRequiredService(registration.HandlerType);
-                    var method = typeof(IEntityEventHandler<>).MakeGenericType(registration.EntityType).GetMethod(nameof(IEntityEventHandler<IEntity>.HandleAsync))!;
-                    var entityEvent = new EntityEvent(message.Id, message.EntitySet, message.RecordId, Enum.Parse<WriteOperation>(message.Operation),
-                        DateTime.SpecifyKind(message.OccurredAtUtc, DateTimeKind.Utc), message.UserId, message.Changes);
-                    await (Task)method.Invoke(handler, [entityEvent, cancellationToken])!;
+                    var enabled = message.TenantId is { } tenant
+                        ? await scope.ServiceProvider.GetRequiredService<TenantModules>().EnabledAsync(tenant, cancellationToken)
+                        : new HashSet<string>();
+                    foreach (var registration in (set?.EventHandlers ?? []).Where(h => enabled.Contains(h.PluginId)))
+                    {
+                        using var handlerScope = scopes.CreateScope();
+                        // the handler acts for the tenant whose write it handles
+                        handlerScope.ServiceProvider.GetRequiredService<CallerContext>().ActAs(message.TenantId, message.UserId);
+                        var handler = handlerScope.ServiceProvider.GetRequiredService(registration.HandlerType);
+                        var method = typeof(IEntityEventHandler<>).MakeGenericType(registration.EntityType).GetMethod(nameof(IEntityEventHandler<IEntity>.HandleAsync))!;
+                        var entityEvent = new EntityEvent(message.Id, message.EntitySet, message.RecordId, Enum.Parse<WriteOperation>(message.Operation),
+                            DateTime.SpecifyKind(message.OccurredAtUtc, DateTimeKind.Utc), message.UserId, message.Changes);
+                        await (Task)method.Invoke(handler, [entityEvent, cancellationToken])!;
+                    }
+                    await QueueWebhooksAsync(db, message, cancellationToken);
+                    if (message.TenantId is { } automationTenant)
+                    {
+                        using var automationScope = scopes.CreateScope();
+                        automationScope.ServiceProvider.GetRequiredService<CallerContext>().ActAs(automationTenant, "automation");
+                        await automationScope.ServiceProvider.GetRequiredService<Automation.AutomationRunner>().RunAsync(message, cancellationToken);
+                    }
+                    message.DispatchedAtUtc = clock.GetUtcNow().UtcDateTime;
                 }
-                await QueueWebhooksAsync(db, message, cancellationToken);
-                if (message.TenantId is { } automationTenant)
+                catch (Exception e) when (!cancellationToken.IsCancellationRequested)
                 {
-                    using var automationScope = scopes.CreateScope();
-                    automationScope.ServiceProvider.GetRequiredService<CallerContext>().ActAs(automationTenant, "automation");
-                    await automationScope.ServiceProvider.GetRequiredService<Automation.AutomationRunner>().RunAsync(message, cancellationToken);
+                    var error = e is System.Reflection.TargetInvocationException { InnerException: { } inner } ? inner : e;
+                    message.Attempts++;
+                    var text = $"{error.GetType().Name}: {error.Message}";
+                    message.LastError = text.Length > 2000 ? text[..2000] : text;
+                    message.NextAttemptAtUtc = now + Backoff(message.Attempts);
+                    // free it for whichever host retries first
+                    message.LeasedUntilUtc = null;
+                    db.Entry(message).Property(m => m.LeasedUntilUtc).IsModified = true;
+                    logger.LogWarning("Event {Id} of {Set} failed (attempt {Attempt}), retrying at {Next}: {Error}",
+                        message.Id, message.EntitySet, message.Attempts, message.NextAttemptAtUtc, message.LastError);
                 }
-                message.DispatchedAtUtc = clock.GetUtcNow().UtcDateTime;
-            }
-            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
-            {
-                var error = e is System.Reflection.TargetInvocationException { InnerException: { } inner } ? inner : e;
-                message.Attempts++;
-                var text = $"{error.GetType().Name}: {error.Message}";
-                message.LastError = text.Length > 2000 ? text[..2000] : text;
-                message.NextAttemptAtUtc = now + Backoff(message.Attempts);
-                // free it for whichever host retries first
-                message.LeasedUntilUtc = null;
-                db.Entry(message).Property(m => m.LeasedUntilUtc).IsModified = true;
-                logger.LogWarning("Event {Id} of {Set} failed (attempt {Attempt}), retrying at {Next}: {Error}",
-                    message.Id, message.EntitySet, message.Attempts, message.NextAttemptAtUtc, message.LastError);
+                handled.Add(message.Id);
             }
         }
-        // the batch's progress in one write; a host that stops before it leaves its events leased, to be
-        // taken again when the lease runs out (at least once)
-        await db.SaveChangesAsync(CancellationToken.None);
+        finally
+        {
+            // what was not handled (a stop, the deadline) is let go at once for the next poll, of any host
+            foreach (var message in batch.Where(m => !handled.Contains(m.Id)))
+            {
+                message.LeasedUntilUtc = null;
+                db.Entry(message).Property(m => m.LeasedUntilUtc).IsModified = true;
+            }
+            // the batch's progress in one write, even when the host is stopping — unless the lease ran out
+            // meanwhile: then another host may hold these events, and its lease is not to be overwritten
+            if (clock.GetUtcNow().UtcDateTime < until) await db.SaveChangesAsync(CancellationToken.None);
+        }
         if (batch.Count > 0) signal.Notify(); // webhook deliveries may be waiting now
         return batch.Count;
     }

@@ -54,6 +54,14 @@ internal static class DocumentLines
         return list;
     }
 
+    /// <summary>Puts a loaded document's collection in line-number order.</summary>
+    public static void SortByNumber(EntityEntry header, EntitySetDescriptor set)
+    {
+        var collection = Collection(header, set);
+        var sorted = collection.Cast<IDocumentLine>().OrderBy(l => l.LineNumber).ToList();
+        for (var i = 0; i < sorted.Count; i++) collection[i] = sorted[i];
+    }
+
     /// <summary>The stored lines of a header, as tracked entries (their original values are the stored ones).</summary>
     public static List<EntityEntry> Tracked(DbContext db, EntitySetDescriptor set, Guid documentId) =>
         db.ChangeTracker.Entries()

@@ -53,18 +53,18 @@ internal static class FieldValidation
     }
 
     /// <summary>Bounds compared exactly: decimals and whole numbers as <see cref="decimal"/>, never through <see cref="double"/>.</summary>
-    private static void CheckRange(RecordField field, object value, Dictionary<string, List<string>> errors)
+    public static void CheckRange(RecordField field, object value, Dictionary<string, List<string>> errors, string? key = null)
     {
         if (value is double or float)
         {
             var real = Convert.ToDouble(value, System.Globalization.CultureInfo.InvariantCulture);
-            if (field.Minimum is { } lo && real < lo) Add(errors, field.Name, $"must be at least {lo}");
-            if (field.Maximum is { } hi && real > hi) Add(errors, field.Name, $"must be at most {hi}");
+            if (field.Minimum is { } lo && real < lo) Add(errors, key ?? field.Name, $"must be at least {lo}");
+            if (field.Maximum is { } hi && real > hi) Add(errors, key ?? field.Name, $"must be at most {hi}");
             return;
         }
         var number = Convert.ToDecimal(value, System.Globalization.CultureInfo.InvariantCulture);
-        if (field.Minimum is { } min && number < Bound(min)) Add(errors, field.Name, $"must be at least {min}");
-        if (field.Maximum is { } max && number > Bound(max)) Add(errors, field.Name, $"must be at most {max}");
+        if (field.Minimum is { } min && number < Bound(min)) Add(errors, key ?? field.Name, $"must be at least {min}");
+        if (field.Maximum is { } max && number > Bound(max)) Add(errors, key ?? field.Name, $"must be at most {max}");
     }
 
     private static decimal Bound(double bound) => bound >= (double)decimal.MaxValue ? decimal.MaxValue

@@ -183,8 +183,12 @@ public sealed class RecordPipeline(
         _batch = null; // what runs now (reference checks, handlers and their nested writes) runs as usual
         try
         {
-            foreach (var ((target, depth), ids) in batch.References)
+            // a record may refer to one created earlier in the same batch (its own id, given by the client)
+            var adding = batch.After.Select(a => ((IEntity)a.Entity).Id).ToHashSet();
+            foreach (var ((target, depth), all) in batch.References)
             {
+                var ids = all.Where(id => !adding.Contains(id)).ToHashSet();
+                if (ids.Count == 0) continue;
                 var existing = await (Task<HashSet<Guid>>)typeof(RecordPipeline)
                     .GetMethod(nameof(ExistingAsync), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!
                     .MakeGenericMethod(target.ClrType).Invoke(this, [target, ids, depth, cancellationToken])!;
@@ -202,7 +206,13 @@ public sealed class RecordPipeline(
             }
             // written: the change tracker lets go of them, so that it does not grow with the request
             foreach (var (entity, _) in batch.After)
-                if (db.Entry(entity) is { State: EntityState.Unchanged } saved) saved.State = EntityState.Detached;
+            {
+                if (db.Entry(entity) is not { State: EntityState.Unchanged } saved) continue;
+                var set = sets.Get(entity.GetType());
+                if (set.Definition.Lines is not null)
+                    foreach (var line in DocumentLines.Current(db, saved, set).Where(l => l.State == EntityState.Unchanged)) line.State = EntityState.Detached;
+                saved.State = EntityState.Detached;
+            }
         }
         finally
         {
@@ -618,7 +628,10 @@ public sealed class RecordPipeline(
             query = query.Where(System.Linq.Expressions.Expression.Lambda<Func<TEntity, bool>>(scope, record));
         // a document is written with its lines: they are loaded with it
         if (set.Definition.Lines is { } lines) query = query.Include(lines.PropertyName);
-        return await query.FirstOrDefaultAsync(cancellationToken);
+        var found = await query.FirstOrDefaultAsync(cancellationToken);
+        // the database returns them in any order: the collection holds them as numbered
+        if (found is not null && set.Definition.Lines is not null) DocumentLines.SortByNumber(db.Entry(found), set);
+        return found;
     }
 
     /// <summary>Every reference the write sets must point at a record the caller's tenant has (404 otherwise).</summary>
@@ -736,6 +749,11 @@ public sealed class RecordPipeline(
             if (operation != WriteOperation.Delete)
             {
                 await ValidateAsync(set, entry, change, fields, beforeValues, operation, cancellationToken, lineErrors, computeFailure is not null);
+                if (computeFailure?.SourceException is ArithmeticException arithmetic)
+                    throw new RecordValidationException(new Dictionary<string, string[]>
+                    {
+                        [set.Definition.Lines?.Name ?? "$"] = [$"the values are too large to work out the record's totals ({arithmetic.Message})"],
+                    });
                 computeFailure?.Throw();
                 // a caller may only point at records they can see: what they cannot see does not exist for them
                 await CheckReferencesAsync(set, entry, fields, beforeValues, _depth == 1 && ChecksCaller, cancellationToken);
@@ -863,12 +881,19 @@ public sealed class RecordPipeline(
         var lines = DocumentLines.Current(db, header, set);
         if (definition.AtLeastOne && lines.Count == 0) FieldValidation.Add(errors, definition.Name, "must hold at least one line");
         if (lines.Count > definition.MaxLines) FieldValidation.Add(errors, definition.Name, $"must hold at most {definition.MaxLines} lines; it holds {lines.Count}");
-        var currency = set.Fields.FirstOrDefault(f => f.Format == FieldFormat.Currency) is { } cf && RecordValues.Get(header, cf) is string c && c.Length > 0
+        // the lines' amounts are in the document's currency field they name (the first one otherwise)
+        var named = set.LineFields.FirstOrDefault(f => f.Type == FieldType.Money)?.CurrencyField;
+        var currencyField = set.Fields.FirstOrDefault(f => f.Name == named && f.Format == FieldFormat.Currency)
+            ?? set.Fields.FirstOrDefault(f => f.Format == FieldFormat.Currency);
+        var currency = currencyField is not null && RecordValues.Get(header, currencyField) is string c && c.Length > 0
             ? c : await DefaultCurrencyAsync(cancellationToken);
+        // a new currency checks every line's amounts again, not only the lines that changed
+        var currencyChanged = currencyField is not null && header.State == EntityState.Modified
+            && !Equals(header.Property(currencyField.PropertyName).OriginalValue, header.Property(currencyField.PropertyName).CurrentValue);
         for (var i = 0; i < lines.Count; i++)
         {
             var line = lines[i];
-            if (line.State is not (EntityState.Added or EntityState.Modified)) continue;
+            if (line.State is not (EntityState.Added or EntityState.Modified) && !currencyChanged) continue;
             var found = new Dictionary<string, List<string>>();
             FieldValidation.Check(line, set.LineFields.Where(f => !f.IsReadOnly || f.IsRequired), found, set.LineFields, currency);
             foreach (var field in set.LineFields.Where(f => f.Type == FieldType.Reference && f.ReferenceTo is not null && !found.ContainsKey(f.Name)))
@@ -943,8 +968,21 @@ public sealed class RecordPipeline(
             {
                 await current.RollbackToSavepointAsync(savepoint, CancellationToken.None);
                 db.ChangeTracker.DetectChanges();
+                // what the failed write started tracking goes; records the outer write was adding that a nested
+                // SaveChanges saved (a bulk create's earlier records) are unsaved again by the rollback: they are
+                // to be added again; what the failed write changed of records it did not add is put back
                 foreach (var entry in db.ChangeTracker.Entries().ToList())
-                    if (!before.TryGetValue(entry.Entity, out var state) || state != entry.State) entry.State = EntityState.Detached;
+                {
+                    if (!before.TryGetValue(entry.Entity, out var state)) entry.State = EntityState.Detached;
+                    else if (state == entry.State) continue;
+                    else if (state == EntityState.Added) entry.State = EntityState.Added;
+                    else if (state == EntityState.Unchanged && entry.State == EntityState.Modified)
+                    {
+                        entry.CurrentValues.SetValues(entry.OriginalValues);
+                        entry.State = EntityState.Unchanged;
+                    }
+                    else entry.State = EntityState.Detached;
+                }
                 throw;
             }
         }

@@ -13,7 +13,7 @@ namespace SalesKernel.Core.Workflow;
 /// </summary>
 internal static class TransitionInput
 {
-    /// <summary>Text in input is at most this long unless a property says otherwise.</summary>
+    /// <summary>Text in input is at most this long.</summary>
     public const int MaxTextLength = 2000;
 
     private static readonly ConditionalWeakTable<TransitionDefinition, IReadOnlyList<RecordField>> Cache = new();
@@ -121,10 +121,8 @@ internal static class TransitionInput
                 case string text when field.Format != FieldFormat.None && text.Length > 0 && TextFormats.Problem(field.Format, text) is { } problem:
                     FieldValidation.Add(errors, key, problem);
                     break;
-                case decimal or int or long or short when field.Minimum is not null || field.Maximum is not null:
-                    var number = Convert.ToDecimal(value, System.Globalization.CultureInfo.InvariantCulture);
-                    if (field.Minimum is { } min && number < (decimal)min) FieldValidation.Add(errors, key, $"must be at least {min}");
-                    if (field.Maximum is { } max && number > (decimal)max) FieldValidation.Add(errors, key, $"must be at most {max}");
+                case decimal or int or long or short or double or float when field.Minimum is not null || field.Maximum is not null:
+                    FieldValidation.CheckRange(field, value, errors, key);
                     break;
                 case Guid id when field.Type == FieldType.Reference && field.ReferenceTo is { } target:
                     // like a write: a caller may only point at records they can see

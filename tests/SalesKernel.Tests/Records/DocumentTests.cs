@@ -172,6 +172,33 @@ public sealed class DocumentTests() : TenantHostTest(PluginFolder.Quoting)
     }
 
     [Fact]
+    public async Task Lines_keep_their_order_through_later_writes_and_a_new_currency_checks_them_all()
+    {
+        var quote = await _client.CreateAsync(Quotes, new { customer = "Acme", lines = new[] { Line("A", 2, 12.50m), Line("B", 1, 1m), Line("C", 1, 1m) } });
+        var id = quote["id"]!.GetValue<Guid>();
+        // only the first line's row is rewritten (on PostgreSQL it moves to the end of the table) …
+        Assert.Equal(HttpStatusCode.OK, (await _client.PostAsync($"{Quotes}/{id}/lines/1/quantity/4", null)).StatusCode);
+        // … and a later write that loads the lines keeps them as numbered
+        await _client.PatchAsync($"{Quotes}/{id}", new { taxRate = 5m });
+        var read = await _client.GetObjectAsync($"{Quotes}/{id}");
+        Assert.Equal(["A", "B", "C"], read["lines"]!.AsArray().Select(l => l!["sku"]!.GetValue<string>()));
+        Assert.Equal(4m, read["lines"]![0]!["quantity"]!.GetValue<decimal>());
+
+        // 4 × 12.50 is 50 in any currency, but 12.50 is no price in yen: the unchanged line is checked too
+        var yen = await _client.PatchAsync($"{Quotes}/{id}", new { currency = "JPY" });
+        Assert.Equal(HttpStatusCode.BadRequest, yen.StatusCode);
+        Assert.True((await yen.ObjectAsync())["errors"]!.AsObject().ContainsKey("lines[0].unitPrice"));
+    }
+
+    [Fact]
+    public async Task Totals_too_large_to_work_out_are_a_400_not_a_500()
+    {
+        var answer = await _client.PostAsJsonAsync(Quotes, new { customer = "Acme", lines = new[] { Line("A", 1_000_000, 99_999_999_999_999_999_999_999m) } });
+        Assert.Equal(HttpStatusCode.BadRequest, answer.StatusCode);
+        Assert.StartsWith("the values are too large", (await answer.ObjectAsync())["errors"]!["lines"]![0]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Each_tenant_sees_only_its_own_lines()
     {
         var quote = await _client.CreateAsync(Quotes, new { customer = "Acme", lines = new[] { Line("A", 1, 1m) } });

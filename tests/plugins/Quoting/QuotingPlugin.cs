@@ -95,11 +95,15 @@ public sealed class QuotingPlugin : ISalesKernelPlugin
                     .Effect((q, _) => { q.SentTo = null; q.ValidUntil = null; q.DeclineReason = null; }))));
         builder.AddValidator<Quote, QuoteValidator>();
         // plugin code changes a document's lines through the store, as it changes any field
-        builder.MapEndpoints(e => e.MapPost("/quotes/{id:guid}/add-line", async (Guid id, QuoteLine line, IEntityStore store, CancellationToken ct) =>
+        builder.MapEndpoints(e => { e.MapPost("/quotes/{id:guid}/add-line", async (Guid id, QuoteLine line, IEntityStore store, CancellationToken ct) =>
         {
             var quote = await store.UpdateAsync<Quote>(id, q => q.Lines.Add(new QuoteLine { Sku = line.Sku, Quantity = line.Quantity, UnitPrice = line.UnitPrice }), cancellationToken: ct);
             return Microsoft.AspNetCore.Http.TypedResults.Ok(new { quote.Total, Lines = quote.Lines.Count });
-        }));
+        }); e.MapPost("/quotes/{id:guid}/lines/{number:int}/quantity/{quantity:decimal}", async (Guid id, int number, decimal quantity, IEntityStore store, CancellationToken ct) =>
+        {
+            var quote = await store.UpdateAsync<Quote>(id, q => q.Lines.Single(l => l.LineNumber == number).Quantity = quantity, cancellationToken: ct);
+            return Microsoft.AspNetCore.Http.TypedResults.Ok(new { quote.Total });
+        }); });
     }
 }
 
