@@ -266,6 +266,8 @@ public sealed class DemoSeed(IServiceProvider services)
                     entry.Property(SystemFields.Version).CurrentValue = 1L;
                     foreach (var field in currencies)
                         if (entry.Property(field.PropertyName).CurrentValue is null or "") entry.Property(field.PropertyName).CurrentValue = currency;
+                    // what the set works out of a record (totals, normalised keys) is worked out for seeded ones too
+                    foreach (var compute in set.Definition.Computations) compute(entity);
                     if (owned)
                     {
                         entry.Property(SystemFields.OwnerId).CurrentValue = owner?.Id;

@@ -120,6 +120,7 @@ public sealed class EntitySetRegistry
             if (RecordField.Infer(property.ClrType) is null) continue; // a type the API cannot carry (byte[], DateTimeOffset …)
             var declared = set.Fields.FirstOrDefault(f => f.PropertyName == name)
                 ?? new FieldDefinition(JsonNames.CamelCase(name), name, property.ClrType);
+            if (declared.IsHidden) continue; // the plugin's own column, not served
             var field = FromDefinition(declared, property, FieldSource.Entity, set.PluginId);
             if (set.StateMachine?.PropertyName == name) field = Copy(field, field.IsFilterable, field.IsSortable, readOnly: true);
             if (name == nameof(IEntity.Id))

@@ -13,6 +13,8 @@ public sealed class Contact : IEntity
     public string? Email { get; set; }
     /// <summary>The customer's main contact.</summary>
     public bool IsPrimary { get; set; }
+    /// <summary>The email as the duplicate rule compares it (trimmed, lower case); kept by the plugin, not served.</summary>
+    public string? EmailKey { get; set; }
 }
 
 /// <summary>A record of contact with a customer (跟进记录): a call, a visit …</summary>

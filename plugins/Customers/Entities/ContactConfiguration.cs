@@ -13,6 +13,8 @@ internal static class ContactConfiguration
             b.Property(c => c.Title).HasMaxLength(CustomerConfiguration.ShortTextLength);
             b.Property(c => c.Phone).HasMaxLength(40);
             b.Property(c => c.Email).HasMaxLength(254);
+            b.Property(c => c.EmailKey).HasMaxLength(254);
+            b.HasIndex(c => c.EmailKey);
             b.HasOne<Customer>().WithMany().HasForeignKey(c => c.CustomerId).OnDelete(DeleteBehavior.Cascade);
         })
         .Field(c => c.CustomerId, f => f.DisplayName(new("Customer", "客户")).References("customers.customers").Filterable())
@@ -21,6 +23,8 @@ internal static class ContactConfiguration
         .Field(c => c.Phone, f => f.DisplayName(new("Phone", "电话")).Phone().Searchable().Filterable())
         .Field(c => c.Email, f => f.DisplayName(new("Email", "邮箱")).Email().Searchable().Filterable())
         .Field(c => c.IsPrimary, f => f.DisplayName(new("Primary contact", "主要联系人")).Filterable())
+        .Field(c => c.EmailKey, f => f.Hidden())
+        .Compute(c => c.EmailKey = Keys.Of(c.Email))
         .OwnedByUser()
         .DefaultSort("name");
 
@@ -41,4 +45,10 @@ internal static class ContactConfiguration
         .Field(f => f.NextFollowUpAtUtc, f => f.DisplayName(new("Next follow-up", "下次跟进")).Filterable().Sortable())
         .OwnedByUser()
         .DefaultSort("-atUtc");
+}
+
+/// <summary>Values as the duplicate rules compare them: trimmed, lower case (invariant), empty as none.</summary>
+internal static class Keys
+{
+    public static string? Of(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim().ToLowerInvariant();
 }

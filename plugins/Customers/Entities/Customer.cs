@@ -17,6 +17,8 @@ public sealed class Customer : IEntity
     public string? CreditRating { get; set; }
     /// <summary>Free tags, comma-separated.</summary>
     public string? Tags { get; set; }
+    /// <summary>The name as the duplicate rule compares it (trimmed, lower case); kept by the plugin, not served.</summary>
+    public string? NameKey { get; set; }
 }
 
 /// <summary>The lifecycle of an account.</summary>

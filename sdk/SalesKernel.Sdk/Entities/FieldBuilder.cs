@@ -57,6 +57,18 @@ public class FieldBuilder
         return this;
     }
 
+    /// <summary>
+    /// The property is the plugin's own, not a field: kept in the table for the plugin's code and its
+    /// indexes (a normalised key a duplicate rule looks up, set by <c>Compute</c>), but not in the API,
+    /// the metadata, filters, sorts or the audit.
+    /// </summary>
+    /// <returns>This builder.</returns>
+    public FieldBuilder Hidden()
+    {
+        Definition.IsHidden = true;
+        return this;
+    }
+
     /// <summary>Numeric bounds, both inclusive; either may be left open.</summary>
     /// <param name="minimum">The smallest value allowed, or null.</param>
     /// <param name="maximum">The largest value allowed, or null.</param>

@@ -34,6 +34,8 @@ internal sealed class FieldDefinition
     public bool IsSortable { get; set; }
     /// <summary>See <see cref="FieldBuilder.ReadOnly"/>.</summary>
     public bool IsReadOnly { get; set; }
+    /// <summary>See <see cref="FieldBuilder.Hidden"/>.</summary>
+    public bool IsHidden { get; set; }
     /// <summary>Lower bound for numbers.</summary>
     public double? Minimum { get; set; }
     /// <summary>Upper bound for numbers.</summary>

@@ -27,6 +27,27 @@ public sealed class CustomersPluginTests() : TenantHostTest(PluginFolder.Custome
     }
 
     [Fact]
+    public async Task Duplicates_are_looked_up_by_an_indexed_key_that_the_API_does_not_show_and_older_rows_are_still_found()
+    {
+        var customer = await _admin.CreateAsync(Customers, new { name = "Huaxin Trading", region = "East" });
+        Assert.False(customer.ContainsKey("nameKey"));
+        var meta = await _admin.GetObjectAsync("/api/meta");
+        var fields = meta["entitySets"]!.AsArray().First(s => s!["name"]!.GetValue<string>() == "customers.customers")!["fields"]!.AsArray();
+        Assert.DoesNotContain(fields, f => f!["name"]!.GetValue<string>() == "nameKey");
+        Assert.Equal(HttpStatusCode.BadRequest, (await _admin.GetAsync($"{Customers}?filter=nameKey eq 'huaxin trading'")).StatusCode);
+        Assert.Equal("huaxin trading", await _db.ScalarAsync("SELECT \"NameKey\" FROM customers_customer"));
+        Assert.Equal(HttpStatusCode.Conflict, (await _admin.PostAsJsonAsync(Customers, new { name = "HUAXIN TRADING ", region = "East" })).StatusCode);
+
+        // a row written before the key existed has none until its next write: it is still a duplicate
+        await _db.ExecuteAsync("UPDATE customers_customer SET \"NameKey\" = NULL");
+        Assert.Equal(HttpStatusCode.Conflict, (await _admin.PostAsJsonAsync(Customers, new { name = "huaxin trading", region = "East" })).StatusCode);
+        var contactOwner = customer["id"]!.GetValue<Guid>();
+        await _admin.CreateAsync(Contacts, new { customerId = contactOwner, name = "Li Wei", email = "Li.Wei@Huaxin.cn" });
+        await _db.ExecuteAsync("UPDATE customers_contact SET \"EmailKey\" = NULL");
+        Assert.Equal(HttpStatusCode.Conflict, (await _admin.PostAsJsonAsync(Contacts, new { customerId = contactOwner, name = "Wei Li", email = "li.wei@huaxin.cn" })).StatusCode);
+    }
+
+    [Fact]
     public async Task Contacts_belong_to_a_customer_and_a_contact_with_a_known_email_or_phone_is_caught()
     {
         var customer = (await _admin.CreateAsync(Customers, new { name = "Acme", region = "East" }))["id"]!.GetValue<Guid>();
