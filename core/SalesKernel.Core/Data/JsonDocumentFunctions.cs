@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Linq.Expressions;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Query.SqlExpressions;
@@ -19,23 +20,27 @@ public static class JsonDocumentFunctions
     public static bool? Boolean(string? document, string key) => throw OnlyInQueries();
 
     /// <summary>
-    /// On SQLite, the function (added to every connection) that turns a JSON number into the text EF Core
-    /// stores a <see cref="decimal"/> as, so that custom numbers compare and sort like decimal columns.
-    /// SQLite reads JSON numbers as 64-bit integers or doubles: exact to 15 significant digits.
+    /// On SQLite, the function (added to every connection) that reads a number from a custom-field
+    /// document as EF Core stores a <see cref="decimal"/> (text), from the number's own digits in the
+    /// JSON — never through SQLite's double — so custom numbers compare and sort like decimal columns.
     /// </summary>
     public const string SqliteDecimal = "sk_decimal";
 
-    internal static string? ToStoredDecimal(object? value)
+    internal static string? ToStoredDecimal(string? document, string key)
     {
-        decimal? number = value switch
+        if (string.IsNullOrEmpty(document)) return null;
+        try
         {
-            null => null,
-            long l => l,
-            double d => d is >= (double)decimal.MinValue and <= (double)decimal.MaxValue ? (decimal)d : null,
-            string s when decimal.TryParse(s, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var parsed) => parsed,
-            _ => null,
-        };
-        return number?.ToString("0.0###########################", System.Globalization.CultureInfo.InvariantCulture);
+            using var json = JsonDocument.Parse(document);
+            return json.RootElement.ValueKind == JsonValueKind.Object && json.RootElement.TryGetProperty(key, out var value)
+                && value.ValueKind == JsonValueKind.Number && value.TryGetDecimal(out var number)
+                ? number.ToString("0.0###########################", System.Globalization.CultureInfo.InvariantCulture)
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     private static InvalidOperationException OnlyInQueries() => new("JSON document functions only run inside database queries.");
@@ -66,12 +71,10 @@ public static class JsonDocumentFunctions
                 nullable: true, argumentsPropagateNullability: [true, false], typeof(string), text);
             return type == typeof(string) ? extracted : new SqlUnaryExpression(ExpressionType.Convert, extracted, type, mapping);
         }
-        var path = new SqlConstantExpression($"$.\"{key.Replace("\"", "")}\"", typeof(string), text);
         if (type == typeof(decimal))
-        {
-            var raw = new SqlFunctionExpression("json_extract", [args[0], path], nullable: true, argumentsPropagateNullability: [true, false], typeof(string), text);
-            return new SqlFunctionExpression(SqliteDecimal, [raw], nullable: true, argumentsPropagateNullability: [true], type, mapping);
-        }
+            return new SqlFunctionExpression(SqliteDecimal, [args[0], new SqlConstantExpression(key, typeof(string), text)],
+                nullable: true, argumentsPropagateNullability: [true, false], type, mapping);
+        var path = new SqlConstantExpression($"$.\"{key.Replace("\"", "")}\"", typeof(string), text);
         return new SqlFunctionExpression("json_extract", [args[0], path], nullable: true, argumentsPropagateNullability: [true, false], type, mapping);
     }
 }

@@ -28,6 +28,6 @@ internal sealed class SqliteBusyTimeout(int seconds) : DbConnectionInterceptor
         command.CommandText = _pragma;
         command.ExecuteNonQuery();
         if (connection is Microsoft.Data.Sqlite.SqliteConnection sqlite)
-            sqlite.CreateFunction<object?, string?>(JsonDocumentFunctions.SqliteDecimal, JsonDocumentFunctions.ToStoredDecimal, isDeterministic: true);
+            sqlite.CreateFunction<string?, string, string?>(JsonDocumentFunctions.SqliteDecimal, JsonDocumentFunctions.ToStoredDecimal, isDeterministic: true);
     }
 }

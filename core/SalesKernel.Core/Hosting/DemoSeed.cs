@@ -202,12 +202,23 @@ public sealed class DemoSeed(IServiceProvider services)
             var next = remaining.FirstOrDefault(s => !remaining.Any(other => other != s
                 && db.Model.FindEntityType(other.ClrType)!.GetForeignKeys().Any(fk => fk.PrincipalEntityType.ClrType == s.ClrType)))
                 ?? remaining[0]; // a cycle: the database's cascades decide
+            // a document's lines first: the database does not delete them with it
+            if (next.Definition.Lines is { } lines)
+                await (Task<int>)typeof(DemoSeed).GetMethod(nameof(DeleteSeededLinesAsync), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!
+                    .MakeGenericMethod(next.ClrType, lines.LineType).Invoke(null, [db, tenantId, ct])!;
             await (Task<int>)typeof(DemoSeed).GetMethod(nameof(DeleteSeededAsync), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!
                 .MakeGenericMethod(next.ClrType).Invoke(null, [db, tenantId, ct])!;
             remaining.Remove(next);
         }
         await transaction.CommitAsync(ct);
     }
+
+    private static Task<int> DeleteSeededLinesAsync<TEntity, TLine>(KernelDbContext db, Guid tenantId, CancellationToken ct)
+        where TEntity : class, IEntity where TLine : class, IDocumentLine =>
+        db.Set<TLine>().IgnoreQueryFilters()
+            .Where(l => db.Set<TEntity>().IgnoreQueryFilters().Any(e => e.Id == l.DocumentId
+                && EF.Property<Guid>(e, EntitySetModel.TenantColumn) == tenantId && EF.Property<string?>(e, SystemFields.CreatedBy) == Author))
+            .ExecuteDeleteAsync(ct);
 
     private static Task<int> DeleteSeededAsync<TEntity>(KernelDbContext db, Guid tenantId, CancellationToken ct) where TEntity : class =>
         db.Set<TEntity>().IgnoreQueryFilters()

@@ -165,8 +165,9 @@ public sealed class EntitySetBuilder<TEntity> where TEntity : class, IEntity
             line.HasKey(l => l.Id);
             line.HasIndex(l => new { l.DocumentId, l.LineNumber });
             foreach (var apply in builder.ModelConfigurations) apply(line);
-            // the lines are part of the document: they go with it
-            modelBuilder.Entity<TEntity>().HasMany<TLine>(info.Name).WithOne().HasForeignKey(l => l.DocumentId).OnDelete(DeleteBehavior.Cascade);
+            // the lines are part of the document: they go with it — deleted by the pipeline with the document it
+            // loaded them with (and audited as its lines), never by the database behind it
+            modelBuilder.Entity<TEntity>().HasMany<TLine>(info.Name).WithOne().HasForeignKey(l => l.DocumentId).OnDelete(DeleteBehavior.ClientCascade);
         };
         Definition.Lines = definition;
         return this;

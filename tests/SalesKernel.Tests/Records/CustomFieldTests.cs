@@ -17,13 +17,16 @@ public sealed class CustomFieldTests() : TenantHostTest(PluginFolder.Customers)
     public async Task Custom_amounts_are_filtered_and_sorted_as_exact_decimals()
     {
         await DefineAsync(new { entity = "customers.customers", name = "cf_deposit", type = "Money", displayName = new { en = "Deposit", zhHans = "押金" } });
-        foreach (var (name, deposit) in new[] { ("Ten fen", 0.10m), ("Twenty fen", 0.20m), ("Thirty fen", 0.30m), ("Big", 123456789012.34m) })
+        foreach (var (name, deposit) in new[] { ("Ten fen", 0.10m), ("Twenty fen", 0.20m), ("Thirty fen", 0.30m), ("Big", 1234567890123456.78m) })
             await _client.CreateAsync(Url, new { name, cf_deposit = deposit });
         // 0.1 + 0.2 is not 0.3 in double; here 0.3 is 0.3
         Assert.Equal(["Thirty fen"], (await _client.GetObjectAsync($"{Url}?filter=cf_deposit eq 0.3")).Names());
         Assert.Equal(["Twenty fen", "Thirty fen"], (await _client.GetObjectAsync($"{Url}?filter=cf_deposit gte 0.2 and cf_deposit lt 1&sort=cf_deposit")).Names());
         Assert.Equal(["Big", "Thirty fen"], (await _client.GetObjectAsync($"{Url}?filter=cf_deposit gt 0.2&sort=-cf_deposit")).Names());
-        Assert.Equal(123456789012.34m, (await _client.GetObjectAsync($"{Url}?filter=cf_deposit gt 1000"))["items"]![0]!["cf_deposit"]!.GetValue<decimal>());
+        Assert.Equal(1234567890123456.78m, (await _client.GetObjectAsync($"{Url}?filter=cf_deposit gt 1000"))["items"]![0]!["cf_deposit"]!.GetValue<decimal>());
+        // 18 significant digits: a double could not tell these apart
+        Assert.Equal(["Big"], (await _client.GetObjectAsync($"{Url}?filter=cf_deposit eq 1234567890123456.78")).Names());
+        Assert.Empty((await _client.GetObjectAsync($"{Url}?filter=cf_deposit eq 1234567890123456.77"))["items"]!.AsArray());
     }
 
     [Fact]

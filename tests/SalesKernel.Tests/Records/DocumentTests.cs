@@ -76,6 +76,10 @@ public sealed class DocumentTests() : TenantHostTest(PluginFolder.Quoting)
 
         Assert.Equal(HttpStatusCode.NoContent, (await _client.DeleteAsync($"{Quotes}/{id}")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync($"{Quotes}/{id}")).StatusCode);
+        // the lines went with it through the pipeline, in the delete's audit row, not by a database cascade
+        Assert.Equal(0L, await _db.CountAsync("quoting_quoteline"));
+        var deleted = (await _client.GetObjectAsync($"/api/audit?recordId={id}"))["items"]!.AsArray().First(a => a!["operation"]!.GetValue<string>() == "Delete")!;
+        Assert.Equal(["C"], deleted["changes"]!.AsArray().First(c => c!["field"]!.GetValue<string>() == "lines")!["before"]!.AsArray().Select(l => l!["sku"]!.GetValue<string>()));
     }
 
     [Fact]
