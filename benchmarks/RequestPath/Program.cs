@@ -2,7 +2,7 @@
 // rows from the same SQLite file with Microsoft.Data.Sqlite (no EF Core, no pipeline). Both run on
 // Kestrel on loopback in this process, in the Production environment; a demo tenant is seeded first;
 // the calls are driven by one HttpClient, in interleaved rounds, and CPU time is measured per phase.
-//   dotnet run -c Release --project benchmarks/RequestPath -- [customers=10000] [seconds per round=3]
+//   dotnet run -c Release --project benchmarks/RequestPath -- [customers=10000] [seconds per round=3] [only calls named …]
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
@@ -14,6 +14,7 @@ using SalesKernel.Core.Hosting;
 
 var customers = args.Length > 0 && int.TryParse(args[0], out var c) && c >= 100 ? c : 10_000;
 var seconds = args.Length > 1 && double.TryParse(args[1], out var s) && s > 0 ? s : 3;
+var only = args.Length > 2 ? args[2] : null; // run only the calls whose name contains this (for profiling)
 const int Rounds = 3;
 var dataPath = Path.Combine(Path.GetTempPath(), "saleskernel-bench", Guid.NewGuid().ToString("N"));
 Directory.CreateDirectory(dataPath);
@@ -111,6 +112,7 @@ var created = 0;
 Console.WriteLine($"{"call (one connection)",-30} {"SalesKernel req/s",18} {"p50 ms",7} {"p99 ms",7} {"bare req/s",11} {"p50 ms",7} {"p99 ms",7} {"ratio",6} {"CPU ms/req",14}");
 foreach (var (name, kernelCall, bareCall) in calls)
 {
+    if (only is not null && !name.Contains(only, StringComparison.OrdinalIgnoreCase)) continue;
     var (kernelResult, bareResult) = (new Phase(), new Phase());
     await kernelCall(); await bareCall(); // warm
     for (var round = 0; round < Rounds; round++)

@@ -38,6 +38,9 @@ public sealed class KernelDbContext(DbContextOptions<KernelDbContext> options, P
 
     private int _pipelineWrites;
 
+    /// <summary>Tenants whose access this context's saves changed and a transaction still holds (see <see cref="AccessChangeInterceptor"/>).</summary>
+    internal HashSet<Guid?> AccessChanges { get; } = [];
+
     /// <summary>Whether the write pipeline (or the demo seed's bulk writer) is saving: only then may entity-set records be written.</summary>
     internal bool IsPipelineWrite => _pipelineWrites > 0;
 

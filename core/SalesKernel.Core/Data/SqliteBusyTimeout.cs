@@ -22,12 +22,19 @@ internal sealed class SqliteBusyTimeout(int seconds) : DbConnectionInterceptor
         return Task.CompletedTask;
     }
 
+    /// <summary>The SQLite connections (pooled, they outlive the ADO.NET objects) whose timeout is set: a PRAGMA per physical connection, not per open.</summary>
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<object, object> _applied = new();
+
     private void Apply(DbConnection connection)
     {
-        using var command = connection.CreateCommand();
-        command.CommandText = _pragma;
-        command.ExecuteNonQuery();
-        if (connection is Microsoft.Data.Sqlite.SqliteConnection sqlite)
-            sqlite.CreateFunction<string?, string, string?>(JsonDocumentFunctions.SqliteDecimal, JsonDocumentFunctions.ToStoredDecimal, isDeterministic: true);
+        var sqlite = connection as Microsoft.Data.Sqlite.SqliteConnection;
+        if (sqlite?.Handle is not { } handle || !_applied.TryGetValue(handle, out _))
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = _pragma;
+            command.ExecuteNonQuery();
+            if (sqlite?.Handle is { } opened) _applied.AddOrUpdate(opened, this);
+        }
+        sqlite?.CreateFunction<string?, string, string?>(JsonDocumentFunctions.SqliteDecimal, JsonDocumentFunctions.ToStoredDecimal, isDeterministic: true);
     }
 }

@@ -59,7 +59,12 @@ public static class SalesKernelHostingExtensions
 
         builder.Services.AddSingleton(catalog);
         builder.Services.AddSingleton(database);
-        builder.Services.AddDbContext<KernelDbContext>(options => ConfigureDatabase(options, database, dataPath));
+        // the options are built once for the process, not per request (nothing in them depends on the caller)
+        builder.Services.AddDbContext<KernelDbContext>((sp, options) =>
+        {
+            ConfigureDatabase(options, database, dataPath);
+            options.AddInterceptors(new AccessChangeInterceptor(sp.GetRequiredService<AccessSnapshots>()));
+        }, optionsLifetime: ServiceLifetime.Singleton);
         builder.Services.AddScoped<DbContext>(sp => sp.GetRequiredService<KernelDbContext>());
         builder.Services.AddScoped<SchemaManager>();
 
@@ -218,6 +223,7 @@ public static class SalesKernelHostingExtensions
         services.AddScoped<ICallerContext>(sp => sp.GetRequiredService<CallerContext>());
         services.AddSingleton<Passwords>();
         services.AddSingleton<SecurityStamps>();
+        services.AddSingleton<AccessSnapshots>();
         services.AddSingleton<TenantModules>();
         services.AddSingleton<IpAllowList>();
         services.AddSingleton<PermissionCatalog>();

@@ -33,8 +33,7 @@ public sealed class ListQuery
 
     public async Task<ListPage> RunAsync(IQueryable source, Type clrType, IReadOnlyList<RecordField> fields, string? defaultSort, CancellationToken cancellationToken)
     {
-        var method = typeof(ListQuery).GetMethod(nameof(RunTypedAsync), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.MakeGenericMethod(clrType);
-        return await (Task<ListPage>)method.Invoke(this, [source, fields, defaultSort, cancellationToken])!;
+        return await (Task<ListPage>)Data.GenericMethods.Of(typeof(ListQuery), nameof(RunTypedAsync), clrType).Invoke(this, [source, fields, defaultSort, cancellationToken])!;
     }
 
     private async Task<ListPage> RunTypedAsync<T>(IQueryable<T> query, IReadOnlyList<RecordField> fields, string? defaultSort, CancellationToken cancellationToken) where T : class

@@ -20,8 +20,7 @@ public static class RecordConditions
         Invoke<List<Guid>>(nameof(MatchingTypedAsync), set, pipeline, condition, limit, ct);
 
     private static Task<T> Invoke<T>(string method, EntitySetDescriptor set, params object?[] args) =>
-        (Task<T>)typeof(RecordConditions).GetMethod(method, System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!
-            .MakeGenericMethod(set.ClrType).Invoke(null, [set, .. args])!;
+        (Task<T>)Data.GenericMethods.Of(typeof(RecordConditions), method, set.ClrType).Invoke(null, [set, .. args])!;
 
     private static Task<bool> MeetsTypedAsync<TEntity>(EntitySetDescriptor set, RecordPipeline pipeline, Guid id, string condition, CancellationToken ct)
         where TEntity : class, IEntity =>

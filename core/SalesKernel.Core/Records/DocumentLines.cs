@@ -130,8 +130,7 @@ internal static class DocumentLines
     /// <summary>The lines of one document as the API shows them, in order.</summary>
     public static async Task<List<Dictionary<string, object?>>> ReadAsync(DbContext db, EntitySetDescriptor set, Guid documentId, CancellationToken cancellationToken)
     {
-        var method = typeof(DocumentLines).GetMethod(nameof(ReadTypedAsync), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!
-            .MakeGenericMethod(set.Definition.Lines!.LineType);
+        var method = Data.GenericMethods.Of(typeof(DocumentLines), nameof(ReadTypedAsync), set.Definition.Lines!.LineType);
         return await (Task<List<Dictionary<string, object?>>>)method.Invoke(null, [db, set, documentId, cancellationToken])!;
     }
 

@@ -322,7 +322,7 @@ internal static class EntitySetEndpoints
     }
 
     private static IQueryable Source(DbContext db, EntitySetDescriptor set) =>
-        (IQueryable)typeof(DbContext).GetMethod(nameof(DbContext.Set), Type.EmptyTypes)!.MakeGenericMethod(set.ClrType).Invoke(db, null)!;
+        (IQueryable)Data.GenericMethods.Of(typeof(DbContext), nameof(DbContext.Set), set.ClrType).Invoke(db, null)!;
 
     private static async Task<JsonDocument> ReadBodyAsync(HttpContext http, CancellationToken ct)
     {

@@ -189,9 +189,7 @@ public sealed class RecordPipeline(
             {
                 var ids = all.Where(id => !adding.Contains(id)).ToHashSet();
                 if (ids.Count == 0) continue;
-                var existing = await (Task<HashSet<Guid>>)typeof(RecordPipeline)
-                    .GetMethod(nameof(ExistingAsync), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!
-                    .MakeGenericMethod(target.ClrType).Invoke(this, [target, ids, depth, cancellationToken])!;
+                var existing = await (Task<HashSet<Guid>>)GenericMethods.Of(typeof(RecordPipeline), nameof(ExistingAsync), target.ClrType).Invoke(this, [target, ids, depth, cancellationToken])!;
                 if (ids.FirstOrDefault(id => !existing.Contains(id)) is var missing && missing != Guid.Empty)
                     throw new RecordNotFoundException(target.FullName, missing);
             }
@@ -325,8 +323,7 @@ public sealed class RecordPipeline(
     }
 
     private Task<T> CallTypedAsync<T>(string method, EntitySetDescriptor set, params object[] arguments) =>
-        (Task<T>)typeof(RecordPipeline).GetMethod(method, System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!
-            .MakeGenericMethod(set.ClrType).Invoke(this, arguments)!;
+        (Task<T>)GenericMethods.Of(typeof(RecordPipeline), method, set.ClrType).Invoke(this, arguments)!;
 
     private IQueryable<TEntity> Referring<TEntity>(DeleteRelation relation, Guid id) where TEntity : class, IEntity
     {
@@ -477,8 +474,7 @@ public sealed class RecordPipeline(
     /// <summary>A record the caller may read, tracked (for a look, not a write); 404 otherwise.</summary>
     public async Task<EntityEntry> FindReadableAsync(EntitySetDescriptor set, Guid id, CancellationToken cancellationToken)
     {
-        var find = typeof(RecordPipeline).GetMethod(nameof(FindTrackedTypedAsync), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!
-            .MakeGenericMethod(set.ClrType);
+        var find = GenericMethods.Of(typeof(RecordPipeline), nameof(FindTrackedTypedAsync), set.ClrType);
         var depth = access.Depth(set, Privileges.Read);
         var entity = depth == AccessDepth.None ? null : await (Task<object?>)find.Invoke(this, [set, id, depth, cancellationToken])!;
         return entity is null ? throw new RecordNotFoundException(set.FullName, id) : db.Entry(entity);
@@ -602,8 +598,7 @@ public sealed class RecordPipeline(
     public async Task<EntityEntry> FindTrackedAsync(EntitySetDescriptor set, Guid id, long? expectedVersion, string privilege, CancellationToken cancellationToken)
     {
         var checkAccess = IsCallerWrite;
-        var find = typeof(RecordPipeline).GetMethod(nameof(FindTrackedTypedAsync), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!
-            .MakeGenericMethod(set.ClrType);
+        var find = GenericMethods.Of(typeof(RecordPipeline), nameof(FindTrackedTypedAsync), set.ClrType);
         var readDepth = checkAccess ? access.Depth(set, Privileges.Read) : AccessDepth.Tenant;
         var entity = readDepth == AccessDepth.None ? null
             : await (Task<object?>)find.Invoke(this, [set, id, readDepth, cancellationToken])!;
@@ -663,8 +658,7 @@ public sealed class RecordPipeline(
         }
         foreach (var (target, id) in targets.Distinct())
         {
-            var exists = typeof(RecordPipeline).GetMethod(nameof(ExistsAsync), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!
-                .MakeGenericMethod(target.ClrType);
+            var exists = GenericMethods.Of(typeof(RecordPipeline), nameof(ExistsAsync), target.ClrType);
             var depth = callerWrite ? access.Depth(target, Privileges.Read) : AccessDepth.Tenant;
             if (depth == AccessDepth.None || !await (Task<bool>)exists.Invoke(this, [target, id, depth, cancellationToken])!)
                 throw new RecordNotFoundException(target.FullName, id);
@@ -677,8 +671,7 @@ public sealed class RecordPipeline(
         if (sets.Find(entitySet) is not { } target) return false;
         var depth = ChecksCaller ? access.Depth(target, Privileges.Read) : AccessDepth.Tenant;
         if (depth == AccessDepth.None) return false;
-        var exists = typeof(RecordPipeline).GetMethod(nameof(ExistsAsync), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!
-            .MakeGenericMethod(target.ClrType);
+        var exists = GenericMethods.Of(typeof(RecordPipeline), nameof(ExistsAsync), target.ClrType);
         return await (Task<bool>)exists.Invoke(this, [target, id, depth, cancellationToken])!;
     }
 

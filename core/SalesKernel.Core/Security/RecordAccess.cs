@@ -27,8 +27,7 @@ public sealed class RecordAccess(RecordPipeline pipeline, EntitySetRegistry sets
         if (sets.Find(entitySet) is not { } set) return false;
         await pipeline.PrepareAsync(cancellationToken);
         if (!pipeline.IsEnabled(set.Definition.PluginId)) return false;
-        var exists = typeof(RecordAccess).GetMethod(nameof(ExistsAsync), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!
-            .MakeGenericMethod(set.ClrType);
+        var exists = Data.GenericMethods.Of(typeof(RecordAccess), nameof(ExistsAsync), set.ClrType);
         return await (Task<bool>)exists.Invoke(this, [set, id, cancellationToken])!;
     }
 
