@@ -30,6 +30,13 @@ public sealed class DatabaseOptions
     /// </summary>
     public bool StrictQueries { get; set; }
 
+    /// <summary>
+    /// Diagnostic listeners that subscribe while the host runs see the very next command. Off by default:
+    /// EF Core then looks for new listeners once a second per pooled context, which costs less per command.
+    /// The tests count commands and run with it on.
+    /// </summary>
+    public bool ImmediateDiagnostics { get; set; }
+
     public bool AllowsDestructiveChangesFor(string pluginId) =>
         AllowDestructiveChanges.Any(a => a == "*" || string.Equals(a, pluginId, StringComparison.OrdinalIgnoreCase));
 }

@@ -17,8 +17,64 @@ namespace SalesKernel.Core.Data;
 /// The one context of an installation. Its model is the kernel's own tables plus every entity the
 /// started plugins declared; each entity type is annotated with the plugin that owns its table.
 /// </summary>
-public sealed class KernelDbContext(DbContextOptions<KernelDbContext> options, PluginCatalog catalog, CallerContext caller) : DbContext(options)
+/// <remarks>
+/// Contexts are pooled (their services are set up once, not per request): the pool makes one from the
+/// options alone — the plugin catalog travels in them (<see cref="KernelContextExtension"/>) — and each
+/// request's scope leases it for its caller (<see cref="Lease"/>).
+/// </remarks>
+public sealed class KernelDbContext : DbContext
 {
+    public KernelDbContext(DbContextOptions<KernelDbContext> options) : base(options) =>
+        Catalog = options.FindExtension<KernelContextExtension>()?.Catalog
+            ?? throw new InvalidOperationException("The kernel's context options carry no plugin catalog (KernelContextExtension).");
+
+    /// <summary>A context outside the pool, for a caller (checking a plugin's model before the host is built).</summary>
+    internal KernelDbContext(DbContextOptions<KernelDbContext> options, PluginCatalog catalog, CallerContext caller) : base(options)
+    {
+        Catalog = catalog;
+        _caller = caller;
+    }
+
+    private CallerContext _caller = CallerContext.None;
+    private bool _heldByScope;
+
+    /// <summary>Gives a pooled context to a scope's caller, with nothing left of its previous lease.</summary>
+    internal KernelDbContext Lease(CallerContext caller)
+    {
+        _caller = caller;
+        _pipelineWrites = 0;
+        AccessChanges.Clear();
+        _heldByScope = true;
+        return this;
+    }
+
+    /// <summary>
+    /// Ends a scope's lease: the context goes back to its pool. While a scope holds it, disposing it (as
+    /// the container does, once for each service name it was asked for: the context and
+    /// <see cref="DbContext"/>) does nothing — a second dispose would otherwise reach a context already
+    /// back in the pool, or leased again.
+    /// </summary>
+    internal ValueTask ReturnAsync()
+    {
+        if (!_heldByScope) return ValueTask.CompletedTask;
+        _heldByScope = false;
+        return base.DisposeAsync();
+    }
+
+    internal void Return()
+    {
+        if (!_heldByScope) return;
+        _heldByScope = false;
+        base.Dispose();
+    }
+
+    public override void Dispose()
+    {
+        if (!_heldByScope) base.Dispose();
+    }
+
+    public override ValueTask DisposeAsync() => _heldByScope ? ValueTask.CompletedTask : base.DisposeAsync();
+
     /// <summary>
     /// Rows of every tenant, for the work that is the installation's, not a tenant's: sign-in before the
     /// caller is known, background workers, the platform administrator. The one named way around the
@@ -27,14 +83,14 @@ public sealed class KernelDbContext(DbContextOptions<KernelDbContext> options, P
     internal IQueryable<T> AcrossTenants<T>() where T : class => Set<T>().IgnoreQueryFilters();
 
     /// <summary>The tenant whose entity-set rows queries see; no tenant sees none.</summary>
-    public Guid CurrentTenantId => caller.TenantId ?? Guid.Empty;
+    public Guid CurrentTenantId => _caller.TenantId ?? Guid.Empty;
 
-    internal CallerContext Caller => caller;
+    internal CallerContext Caller => _caller;
 
     public const string OwnerAnnotation = "SalesKernel:Owner";
     public const string KernelOwner = "kernel";
 
-    internal PluginCatalog Catalog { get; } = catalog;
+    internal PluginCatalog Catalog { get; }
 
     private int _pipelineWrites;
 
@@ -146,4 +202,30 @@ public sealed class KernelDbContext(DbContextOptions<KernelDbContext> options, P
     /// <summary><c>&lt;plugin id&gt;_&lt;entity name&gt;</c> in lower case, dots and dashes as underscores.</summary>
     public static string DefaultTableName(string pluginId, Type clrType) =>
         $"{pluginId.Replace('.', '_').Replace('-', '_')}_{clrType.Name}".ToLowerInvariant();
+}
+
+/// <summary>Carries a host's plugin catalog in its context options, for the pooled contexts made from them.</summary>
+internal sealed class KernelContextExtension(PluginCatalog catalog) : IDbContextOptionsExtension
+{
+    public PluginCatalog Catalog => catalog;
+    public DbContextOptionsExtensionInfo Info => new ExtensionInfo(this);
+    public void ApplyServices(Microsoft.Extensions.DependencyInjection.IServiceCollection services) { }
+    public void Validate(IDbContextOptions options) { }
+
+    private sealed class ExtensionInfo(IDbContextOptionsExtension extension) : DbContextOptionsExtensionInfo(extension)
+    {
+        public override bool IsDatabaseProvider => false;
+        public override string LogFragment => "";
+        public override int GetServiceProviderHashCode() => 0;
+        public override bool ShouldUseSameServiceProvider(DbContextOptionsExtensionInfo other) => other is ExtensionInfo;
+        public override void PopulateDebugInfo(IDictionary<string, string> debugInfo) { }
+    }
+}
+
+/// <summary>A scope's lease of a pooled context: the one thing that gives it back (see <see cref="KernelDbContext.ReturnAsync"/>).</summary>
+internal sealed class KernelContextLease(IDbContextFactory<KernelDbContext> factory, CallerContext caller) : IDisposable, IAsyncDisposable
+{
+    public KernelDbContext Context { get; } = factory.CreateDbContext().Lease(caller);
+    public void Dispose() => Context.Return();
+    public ValueTask DisposeAsync() => Context.ReturnAsync();
 }

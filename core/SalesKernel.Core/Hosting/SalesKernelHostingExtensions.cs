@@ -59,12 +59,16 @@ public static class SalesKernelHostingExtensions
 
         builder.Services.AddSingleton(catalog);
         builder.Services.AddSingleton(database);
-        // the options are built once for the process, not per request (nothing in them depends on the caller)
-        builder.Services.AddDbContext<KernelDbContext>((sp, options) =>
+        // contexts are pooled and their options built once for the process (nothing in them depends on the
+        // caller); each scope leases one for its caller, and gives it back when it ends
+        builder.Services.AddPooledDbContextFactory<KernelDbContext>((sp, options) =>
         {
             ConfigureDatabase(options, database, dataPath);
+            ((IDbContextOptionsBuilderInfrastructure)options).AddOrUpdateExtension(new KernelContextExtension(catalog));
             options.AddInterceptors(new AccessChangeInterceptor(sp.GetRequiredService<AccessSnapshots>()));
-        }, optionsLifetime: ServiceLifetime.Singleton);
+        });
+        builder.Services.AddScoped<KernelContextLease>();
+        builder.Services.AddScoped(sp => sp.GetRequiredService<KernelContextLease>().Context);
         builder.Services.AddScoped<DbContext>(sp => sp.GetRequiredService<KernelDbContext>());
         builder.Services.AddScoped<SchemaManager>();
 
@@ -291,6 +295,7 @@ public static class SalesKernelHostingExtensions
         }
         options.ReplaceService<IModelCacheKeyFactory, PluginModelCacheKeyFactory>();
         options.AddInterceptors(WriteGuard);
+        if (database.ImmediateDiagnostics) options.ConfigureLoggingCacheTime(TimeSpan.Zero);
         if (database.StrictQueries)
             options.ConfigureWarnings(w => w.Throw(CoreEventId.RowLimitingOperationWithoutOrderByWarning, CoreEventId.FirstWithoutOrderByAndFilterWarning,
                 CoreEventId.DistinctAfterOrderByWithoutRowLimitingOperatorWarning));

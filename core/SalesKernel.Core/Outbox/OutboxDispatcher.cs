@@ -61,6 +61,9 @@ internal sealed class OutboxDispatcher(IServiceScopeFactory scopes, OutboxSignal
         var until = now + LeaseTime;
         var deadline = now + LeaseTime / 2;
         var handled = new HashSet<long>();
+        // what the batch's tenants have — webhook subscriptions, entity sets with automation rules — read once per batch, not per event
+        var hooks = new Dictionary<Guid, List<Webhooks.WebhookSubscription>>();
+        var automated = new Dictionary<Guid, HashSet<string>>();
         try
         {
             foreach (var message in batch)
@@ -83,8 +86,8 @@ internal sealed class OutboxDispatcher(IServiceScopeFactory scopes, OutboxSignal
                             DateTime.SpecifyKind(message.OccurredAtUtc, DateTimeKind.Utc), message.UserId, message.Changes);
                         await (Task)method.Invoke(handler, [entityEvent, cancellationToken])!;
                     }
-                    await QueueWebhooksAsync(db, message, cancellationToken);
-                    if (message.TenantId is { } automationTenant)
+                    await QueueWebhooksAsync(db, message, hooks, cancellationToken);
+                    if (message.TenantId is { } automationTenant && (await AutomatedSetsAsync(db, automationTenant, automated, cancellationToken)).Contains(message.EntitySet))
                     {
                         using var automationScope = scopes.CreateScope();
                         automationScope.ServiceProvider.GetRequiredService<CallerContext>().ActAs(automationTenant, "automation");
@@ -169,10 +172,11 @@ internal sealed class OutboxDispatcher(IServiceScopeFactory scopes, OutboxSignal
             && (m.LeasedUntilUtc == null || m.LeasedUntilUtc < now));
 
     /// <summary>One delivery row per matching subscription, saved with the event's progress: none is lost or doubled.</summary>
-    private async Task QueueWebhooksAsync(KernelDbContext db, OutboxMessage message, CancellationToken ct)
+    private async Task QueueWebhooksAsync(KernelDbContext db, OutboxMessage message, Dictionary<Guid, List<Webhooks.WebhookSubscription>> known, CancellationToken ct)
     {
         if (message.TenantId is not { } tenant) return;
-        var hooks = await db.AcrossTenants<Webhooks.WebhookSubscription>().AsNoTracking().Where(w => w.TenantId == tenant && w.IsActive).ToListAsync(ct);
+        if (!known.TryGetValue(tenant, out var hooks))
+            known[tenant] = hooks = await db.AcrossTenants<Webhooks.WebhookSubscription>().AsNoTracking().Where(w => w.TenantId == tenant && w.IsActive).ToListAsync(ct);
         var now = clock.GetUtcNow().UtcDateTime;
         foreach (var hook in hooks.Where(h => h.Wants(message.EntitySet)))
         {
@@ -188,6 +192,15 @@ internal sealed class OutboxDispatcher(IServiceScopeFactory scopes, OutboxSignal
                 TenantId = tenant, WebhookId = hook.Id, EventId = message.Id, Url = hook.Url, Payload = payload, NextAttemptAtUtc = now, CreatedAtUtc = now,
             });
         }
+    }
+
+    /// <summary>The entity sets of a tenant that have active automation rules: an event of another set needs no rule runner.</summary>
+    private static async Task<HashSet<string>> AutomatedSetsAsync(KernelDbContext db, Guid tenant, Dictionary<Guid, HashSet<string>> known, CancellationToken ct)
+    {
+        if (!known.TryGetValue(tenant, out var sets))
+            known[tenant] = sets = (await db.AcrossTenants<Automation.AutomationRule>().AsNoTracking().Where(r => r.TenantId == tenant && r.IsActive)
+                .Select(r => r.EntitySet).Distinct().ToListAsync(ct)).ToHashSet();
+        return sets;
     }
 
     public static TimeSpan Backoff(int attempts) => TimeSpan.FromSeconds(Math.Min(3600, Math.Pow(2, Math.Min(attempts, 12))));

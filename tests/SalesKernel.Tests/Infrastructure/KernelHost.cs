@@ -36,6 +36,8 @@ public sealed class KernelHost(PluginFolder plugins, TestDatabase database, IRea
         builder.UseSetting("SalesKernel:Security:SignInsPerMinute", "100000");
         // a query that pages without an order fails the test instead of logging a warning
         builder.UseSetting("SalesKernel:Database:StrictQueries", "true");
+        // a SqlCommandCounter made mid-test sees the next command (pooled contexts would look for it once a second)
+        builder.UseSetting("SalesKernel:Database:ImmediateDiagnostics", "true");
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) builder.UseSetting(key, value);
         builder.ConfigureLogging(logging =>
         {
