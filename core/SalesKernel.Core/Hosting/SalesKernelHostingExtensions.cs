@@ -67,6 +67,7 @@ public static class SalesKernelHostingExtensions
             ((IDbContextOptionsBuilderInfrastructure)options).AddOrUpdateExtension(new KernelContextExtension(catalog));
             options.AddInterceptors(new AccessChangeInterceptor(sp.GetRequiredService<AccessSnapshots>()));
         });
+        builder.Services.AddSingleton<SqliteWriteGate>();
         builder.Services.AddScoped<KernelContextLease>();
         builder.Services.AddScoped(sp => sp.GetRequiredService<KernelContextLease>().Context);
         builder.Services.AddScoped<DbContext>(sp => sp.GetRequiredService<KernelDbContext>());

@@ -56,7 +56,9 @@ internal sealed class OutboxDispatcher(IServiceScopeFactory scopes, OutboxSignal
         var db = scope.ServiceProvider.GetRequiredService<KernelDbContext>();
         var sets = scope.ServiceProvider.GetRequiredService<EntitySetRegistry>();
         var now = clock.GetUtcNow().UtcDateTime;
-        var batch = await LeaseAsync(db, now, cancellationToken);
+        var gate = scope.ServiceProvider.GetRequiredService<SqliteWriteGate>();
+        List<OutboxMessage> batch;
+        using (await gate.EnterAsync(db, cancellationToken)) batch = await LeaseAsync(db, now, cancellationToken);
         // slow handlers must not outlive the lease: past half of it, the rest of the batch is let go for the next poll
         var until = now + LeaseTime;
         var deadline = now + LeaseTime / 2;
@@ -121,7 +123,8 @@ internal sealed class OutboxDispatcher(IServiceScopeFactory scopes, OutboxSignal
             }
             // the batch's progress in one write, even when the host is stopping — unless the lease ran out
             // meanwhile: then another host may hold these events, and its lease is not to be overwritten
-            if (clock.GetUtcNow().UtcDateTime < until) await db.SaveChangesAsync(CancellationToken.None);
+            if (clock.GetUtcNow().UtcDateTime < until)
+                using (await gate.EnterAsync(db, CancellationToken.None)) await db.SaveChangesAsync(CancellationToken.None);
         }
         if (batch.Count > 0) signal.Notify(); // webhook deliveries may be waiting now
         return batch.Count;

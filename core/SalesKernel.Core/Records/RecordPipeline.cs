@@ -32,7 +32,8 @@ public sealed class RecordPipeline(
     CallerContext caller,
     TenantModules modules,
     CallerAccess access,
-    TimeProvider clock) : IEntityStore
+    TimeProvider clock,
+    SqliteWriteGate writeGate) : IEntityStore
 {
     /// <summary>How deeply handlers may nest writes inside writes before the kernel calls it a loop.</summary>
     public const int MaxDepth = 8;
@@ -979,11 +980,14 @@ public sealed class RecordPipeline(
                 throw;
             }
         }
+        // on SQLite the host's writers take turns here rather than in SQLite's busy handler (see SqliteWriteGate)
+        using var turn = await writeGate.EnterAsync(db, cancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         try
         {
             var result = await work();
             await transaction.CommitAsync(cancellationToken);
+            turn.Dispose();
             outbox.Notify();
             return result;
         }
