@@ -29,7 +29,8 @@ public sealed class CallerAccess(KernelDbContext db, CallerContext caller, Permi
         if (_loaded) return;
         _loaded = true;
         if (caller.TenantId is not { } tenant || caller.UserId is not { } userId) return;
-        var who = caller.ApiKeyRoleId is { } keyRole ? "key:" + keyRole : userId;
+        // an API key acts with its role but as its own user (owner and share checks use the user)
+        var who = caller.ApiKeyRoleId is { } keyRole ? $"key:{keyRole}:{userId}" : userId;
         if (snapshots.TryGet(tenant, who, out var cached))
         {
             _access = cached;
