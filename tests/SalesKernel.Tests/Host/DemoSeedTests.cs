@@ -47,6 +47,15 @@ public sealed class DemoSeedTests : IDisposable
         Assert.Equal(0L, Convert.ToInt64(await _db.ScalarAsync(
             "SELECT COUNT(*) FROM opportunities_opportunity o LEFT JOIN customers_customer c ON c.\"Id\" = o.\"CustomerId\" WHERE c.\"Id\" IS NULL OR c.\"OwnerId\" <> o.\"OwnerId\"")));
 
+        // written as the pipeline would have them: the kernel's columns stamped, what the set works out
+        // (normalised keys) worked out, amounts in the tenant's currency, a batch audited as one row
+        Assert.Equal(0L, Convert.ToInt64(await _db.ScalarAsync(
+            "SELECT COUNT(*) FROM customers_customer WHERE \"RowVersion\" <> 1 OR \"CreatedBy\" <> 'seed-demo' OR \"UpdatedAtUtc\" <> \"CreatedAtUtc\" OR \"NameKey\" IS NULL OR \"NameKey\" = '' OR \"Lifecycle\" IS NULL")));
+        Assert.Equal(0L, Convert.ToInt64(await _db.ScalarAsync("SELECT COUNT(*) FROM leads_lead WHERE \"EstimatedAmount\" IS NOT NULL AND (\"Currency\" IS NULL OR \"Currency\" = '')")));
+        Assert.Equal(0L, Convert.ToInt64(await _db.ScalarAsync("SELECT COUNT(*) FROM customers_contact t LEFT JOIN customers_customer c ON c.\"Id\" = t.\"CustomerId\" WHERE c.\"Id\" IS NULL OR c.\"TenantId\" <> t.\"TenantId\"")));
+        Assert.Equal(6L, Convert.ToInt64(await _db.ScalarAsync("SELECT COUNT(DISTINCT \"EntitySet\") FROM sk_audit WHERE \"Operation\" = 'Seed'")));
+        Assert.Equal(0L, Convert.ToInt64(await _db.ScalarAsync("SELECT COUNT(*) FROM sk_audit WHERE \"Operation\" = 'Seed' AND \"Changes\" NOT LIKE '%\"rows\"%'")));
+
         // a second run on the same tenant is refused; the same seed elsewhere gives the same data
         var again = await RunAsync(_db, "seed-demo", "demo", "--customers=10");
         Assert.Equal(2, again.Exit);
