@@ -254,6 +254,8 @@ public static class SalesKernelHostingExtensions
                 o.RefreshTokenExpiration = TimeSpan.FromDays(security.RefreshTokenDays);
             })
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthentication>(ApiKeyAuthentication.SchemeName, null);
+        // after the bearer scheme's own post-configuration has made its protector
+        services.AddSingleton<IPostConfigureOptions<BearerTokenOptions>, CachedBearerTickets>();
         services.AddAuthorization(o =>
         {
             // every endpoint needs a signed-in caller unless it says AllowAnonymous

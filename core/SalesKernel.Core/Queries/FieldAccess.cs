@@ -40,6 +40,9 @@ internal static class FieldAccess
             _ => typeof(string),
         };
 
-    private static Expression Shadow(ParameterExpression record, string name, Type type) =>
-        Expression.Call(PropertyMethod.MakeGenericMethod(type), record, Expression.Constant(name));
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, System.Reflection.MethodInfo> PropertyOf = new();
+
+    /// <summary><c>EF.Property&lt;type&gt;(record, name)</c>, the method made once per type.</summary>
+    public static Expression Shadow(ParameterExpression record, string name, Type type) =>
+        Expression.Call(PropertyOf.GetOrAdd(type, static t => PropertyMethod.MakeGenericMethod(t)), record, Expression.Constant(name));
 }

@@ -31,10 +31,17 @@ public sealed class ListQuery
     /// <summary>The records the caller may see (record-level security); null for all of the tenant's.</summary>
     public Func<ParameterExpression, Expression?>? Scope { get; init; }
 
-    public async Task<ListPage> RunAsync(IQueryable source, Type clrType, IReadOnlyList<RecordField> fields, string? defaultSort, CancellationToken cancellationToken)
-    {
-        return await (Task<ListPage>)Data.GenericMethods.Of(typeof(ListQuery), nameof(RunTypedAsync), clrType).Invoke(this, [source, fields, defaultSort, cancellationToken])!;
-    }
+    public Task<ListPage> RunAsync(IQueryable source, Type clrType, IReadOnlyList<RecordField> fields, string? defaultSort, CancellationToken cancellationToken) =>
+        Runners.GetOrAdd(clrType, static type => Data.GenericMethods.Of(typeof(ListQuery), nameof(RunOf), type).CreateDelegate<Runner>())
+            (this, source, fields, defaultSort, cancellationToken);
+
+    private delegate Task<ListPage> Runner(ListQuery query, IQueryable source, IReadOnlyList<RecordField> fields, string? defaultSort, CancellationToken cancellationToken);
+
+    /// <summary>The typed run of each entity type, made once (a delegate call, not a reflection call, per request).</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, Runner> Runners = new();
+
+    private static Task<ListPage> RunOf<T>(ListQuery query, IQueryable source, IReadOnlyList<RecordField> fields, string? defaultSort, CancellationToken cancellationToken)
+        where T : class => query.RunTypedAsync((IQueryable<T>)source, fields, defaultSort, cancellationToken);
 
     private async Task<ListPage> RunTypedAsync<T>(IQueryable<T> query, IReadOnlyList<RecordField> fields, string? defaultSort, CancellationToken cancellationToken) where T : class
     {
@@ -150,9 +157,13 @@ public sealed class ListQuery
     {
         var name = first ? (descending ? nameof(Queryable.OrderByDescending) : nameof(Queryable.OrderBy))
             : (descending ? nameof(Queryable.ThenByDescending) : nameof(Queryable.ThenBy));
-        var call = Expression.Call(typeof(Queryable), name, [typeof(T), key.ReturnType], query.Expression, Expression.Quote(key));
-        return query.Provider.CreateQuery<T>(call);
+        var method = Orderings.GetOrAdd((name, typeof(T), key.ReturnType), static k => typeof(Queryable).GetMethods()
+            .Single(m => m.Name == k.Name && m.GetParameters().Length == 2).MakeGenericMethod(k.Record, k.Key));
+        return query.Provider.CreateQuery<T>(Expression.Call(method, query.Expression, Expression.Quote(key)));
     }
+
+    /// <summary>OrderBy, ThenByDescending, … closed over (record, key) types, made once.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Name, Type Record, Type Key), System.Reflection.MethodInfo> Orderings = new();
 
     /// <summary>Rows after the cursor's row in the sort order: (k1 &gt; v1) or (k1 = v1 and k2 &gt; v2) …</summary>
     private static Expression<Func<T, bool>> After<T>(ParameterExpression record, List<SortKey> sort, List<object?> values)
@@ -193,7 +204,7 @@ public sealed class ListQuery
         var columns = selected.Where(f => f.Source != FieldSource.Custom)
             .Select(f => new Column("field:" + f.Name, r => FieldAccess.Build(r, f))).ToList();
         if (selected.Any(f => f.Source == FieldSource.Custom))
-            columns.Add(new Column("custom", r => Expression.Call(typeof(EF), nameof(EF.Property), [typeof(string)], r, Expression.Constant(SystemFields.CustomFields))));
+            columns.Add(new Column("custom", r => FieldAccess.Shadow(r, SystemFields.CustomFields, typeof(string))));
         foreach (var key in sort) columns.Add(new Column("sort:" + key.Field.Name, r => FieldAccess.Build(r, key.Field)));
         return columns;
     }
