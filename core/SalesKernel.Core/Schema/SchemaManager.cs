@@ -29,6 +29,8 @@ public sealed class SchemaManager(KernelDbContext db, DatabaseOptions options, I
 
     public IReadOnlyList<SchemaStep> Apply(PluginCatalog catalog)
     {
+        // on SQLite, hosts and commands starting on one file take turns through a lock file beside it
+        using var fileLock = SqliteSchemaLock();
         EnsureDatabaseExists();
         db.Database.OpenConnection();
         try
@@ -119,7 +121,41 @@ public sealed class SchemaManager(KernelDbContext db, DatabaseOptions options, I
     private void EnsureDatabaseExists()
     {
         var creator = db.GetService<IRelationalDatabaseCreator>();
-        if (!creator.Exists()) creator.Create();
+        if (creator.Exists()) return;
+        try
+        {
+            creator.Create();
+        }
+        // another host made it between the check and the create (PostgreSQL answers 42P04, or 23505 from
+        // its catalog when both create at once): it exists, which is all this host wanted
+        catch (Npgsql.PostgresException e) when (e.SqlState is Npgsql.PostgresErrorCodes.DuplicateDatabase or Npgsql.PostgresErrorCodes.UniqueViolation)
+        {
+            logger.LogInformation("The database was created by another host as this one started");
+        }
+    }
+
+    /// <summary>How long a host waits for another's schema step on the same SQLite file before giving up.</summary>
+    private static readonly TimeSpan SqliteLockWait = TimeSpan.FromMinutes(2);
+
+    private FileStream? SqliteSchemaLock()
+    {
+        if (!db.Database.IsSqlite()) return null;
+        var file = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(db.Database.GetConnectionString()).DataSource;
+        if (string.IsNullOrEmpty(file) || file == ":memory:") return null;
+        var path = Path.GetFullPath(file) + ".schema-lock";
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                // exclusive: held by one process (and one opener in it) at a time, released when closed or the process ends
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1); // left in place: deleting it would race with a waiting opener
+            }
+            catch (IOException) when (waited.Elapsed < SqliteLockWait)
+            {
+                Thread.Sleep(50);
+            }
+        }
     }
 
     /// <summary>The operations that take this owner's tables and columns from what is recorded to what the model declares.</summary>
