@@ -49,6 +49,8 @@ public sealed class WebhookDelivery
     public int? LastStatus { get; set; }
     public string? LastError { get; set; }
     public DateTime CreatedAtUtc { get; set; }
+    /// <summary>Until when a host is sending it: the other hosts leave it alone (null when no host is).</summary>
+    public DateTime? LeasedUntilUtc { get; set; }
 
     internal static void Configure(EntityTypeBuilder<WebhookDelivery> b)
     {

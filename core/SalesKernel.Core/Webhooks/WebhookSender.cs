@@ -17,6 +17,9 @@ namespace SalesKernel.Core.Webhooks;
 /// subscription's secret (<c>X-SalesKernel-Signature: sha256=&lt;hex&gt;</c>). A failure (no answer in
 /// 10 s, or not 2xx) is retried with exponential back-off (2 s, 4 s, … at most an hour) up to
 /// <see cref="MaxAttempts"/>. Deliveries live in the database, so none is lost across a restart.
+/// Several hosts on one database send each attempt once: a host leases a delivery (one conditional
+/// update) before sending it and lets it go when the attempt is recorded; a delivery whose host died
+/// mid-send is taken again when the lease (<c>SalesKernel:Webhooks:LeaseSeconds</c>, 60) runs out.
 /// </summary>
 internal sealed class WebhookSender(IServiceScopeFactory scopes, IHttpClientFactory clients, IDataProtectionProvider protection,
     OutboxSignal signal, TimeProvider clock, IConfiguration configuration, ILogger<WebhookSender> logger) : BackgroundService
@@ -46,20 +49,36 @@ internal sealed class WebhookSender(IServiceScopeFactory scopes, IHttpClientFact
         }
     }
 
+    /// <summary>How long a host holds a delivery it is sending (longer than the 10 s a receiver has to answer).</summary>
+    private TimeSpan LeaseTime => TimeSpan.FromSeconds(Math.Max(15, configuration.GetValue("SalesKernel:Webhooks:LeaseSeconds", 60)));
+
     private async Task<int> SendDueAsync(CancellationToken ct)
     {
         using var scope = scopes.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<KernelDbContext>();
         var now = clock.GetUtcNow().UtcDateTime;
         var due = await db.AcrossTenants<WebhookDelivery>()
-            .Where(d => d.DeliveredAtUtc == null && d.GaveUpAtUtc == null && d.NextAttemptAtUtc <= now)
+            .Where(d => d.DeliveredAtUtc == null && d.GaveUpAtUtc == null && d.NextAttemptAtUtc <= now && (d.LeasedUntilUtc == null || d.LeasedUntilUtc < now))
             .OrderBy(d => d.Id).Take(20).ToListAsync(ct);
         if (due.Count == 0) return 0;
+        var until = now + LeaseTime;
         var hooks = await db.AcrossTenants<WebhookSubscription>().AsNoTracking().Where(w => due.Select(d => d.WebhookId).Contains(w.Id)).ToDictionaryAsync(w => w.Id, ct);
         var protector = protection.CreateProtector(SecretPurpose);
         var client = clients.CreateClient(ClientName);
         foreach (var delivery in due)
         {
+            // several hosts poll the same deliveries: one conditional update makes this attempt one host's —
+            // none took it since it was read (the attempt count is unchanged) and no lease of another host runs
+            var attempts = delivery.Attempts;
+            var taken = await db.AcrossTenants<WebhookDelivery>()
+                .Where(d => d.Id == delivery.Id && d.Attempts == attempts && d.DeliveredAtUtc == null && d.GaveUpAtUtc == null
+                    && (d.LeasedUntilUtc == null || d.LeasedUntilUtc < now))
+                .ExecuteUpdateAsync(s => s.SetProperty(d => d.LeasedUntilUtc, until), ct);
+            if (taken == 0)
+            {
+                db.Entry(delivery).State = EntityState.Detached;
+                continue;
+            }
             delivery.Attempts++;
             if (!hooks.TryGetValue(delivery.WebhookId, out var hook) || !hook.IsActive)
             {
@@ -96,7 +115,10 @@ internal sealed class WebhookSender(IServiceScopeFactory scopes, IHttpClientFact
                     else delivery.NextAttemptAtUtc = now + OutboxDispatcher.Backoff(delivery.Attempts);
                 }
             }
-            await db.SaveChangesAsync(CancellationToken.None); // each attempt recorded before the next
+            // each attempt recorded before the next, and the delivery let go for whichever host retries it
+            delivery.LeasedUntilUtc = null;
+            db.Entry(delivery).Property(d => d.LeasedUntilUtc).IsModified = true;
+            await db.SaveChangesAsync(CancellationToken.None);
         }
         return due.Count;
     }
