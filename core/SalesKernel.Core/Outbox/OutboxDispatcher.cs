@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -19,16 +20,23 @@ namespace SalesKernel.Core.Outbox;
 /// update; on PostgreSQL the batch is chosen <c>FOR UPDATE SKIP LOCKED</c>, so hosts polling together
 /// take different events without waiting for each other) before handing them on, so each event goes
 /// to its handlers once, whichever host takes it; events leased by a host that died are taken again
-/// when the lease runs out. The batch's progress is saved at its end, in one write. Each host keeps
+/// when the lease runs out. The batch's progress is saved at its end, in one write, tried again while
+/// the database refuses it. Each host keeps
 /// the order of the events it takes; across hosts, events of different records may be handled side by side.
 /// </summary>
-internal sealed class OutboxDispatcher(IServiceScopeFactory scopes, OutboxSignal signal, TimeProvider clock, ILogger<OutboxDispatcher> logger)
-    : BackgroundService
+internal sealed class OutboxDispatcher(IServiceScopeFactory scopes, OutboxSignal signal, TimeProvider clock, IConfiguration configuration,
+    ILogger<OutboxDispatcher> logger) : BackgroundService
 {
     public static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(2);
     private const int BatchSize = 100;
-    /// <summary>How long a host holds an event it is handing on; longer than any handler should run.</summary>
-    public static readonly TimeSpan LeaseTime = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// How long a host holds the events it is handing on (<c>SalesKernel:Outbox:LeaseSeconds</c>, 60; at
+    /// least 10): what events a host that died had taken wait at most, and twice the time a batch's
+    /// handlers get before the rest of the batch is let go.
+    /// </summary>
+    private readonly TimeSpan _leaseTime = TimeSpan.FromSeconds(Math.Max(10, configuration.GetValue(LeaseSetting, 60)));
+    public const string LeaseSetting = "SalesKernel:Outbox:LeaseSeconds";
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -60,8 +68,8 @@ internal sealed class OutboxDispatcher(IServiceScopeFactory scopes, OutboxSignal
         List<OutboxMessage> batch;
         using (await gate.EnterAsync(db, cancellationToken)) batch = await LeaseAsync(db, now, cancellationToken);
         // slow handlers must not outlive the lease: past half of it, the rest of the batch is let go for the next poll
-        var until = now + LeaseTime;
-        var deadline = now + LeaseTime / 2;
+        var until = now + _leaseTime;
+        var deadline = now + _leaseTime / 2;
         var handled = new HashSet<long>();
         // what the batch's tenants have — webhook subscriptions, entity sets with automation rules — read once per batch, not per event
         var hooks = new Dictionary<Guid, List<Webhooks.WebhookSubscription>>();
@@ -123,20 +131,55 @@ internal sealed class OutboxDispatcher(IServiceScopeFactory scopes, OutboxSignal
             }
             // the batch's progress in one write, even when the host is stopping — unless the lease ran out
             // meanwhile: then another host may hold these events, and its lease is not to be overwritten
-            if (clock.GetUtcNow().UtcDateTime < until)
-                using (await gate.EnterAsync(db, CancellationToken.None)) await db.SaveChangesAsync(CancellationToken.None);
+            if (batch.Count > 0) await SaveProgressAsync(db, gate, until, cancellationToken);
         }
         if (batch.Count > 0) signal.Notify(); // webhook deliveries may be waiting now
         return batch.Count;
     }
 
     /// <summary>
-    /// Takes up to <see cref="BatchSize"/> events that are due and not leased, in order, for <see cref="LeaseTime"/>:
+    /// The batch's progress in one write. When the database refuses it (a connection lost), it is tried
+    /// again — 0.2 s, 0.4 s, … at most 5 s apart — for as long as the lease runs, so the events are let go
+    /// as soon as the database answers again instead of waiting for the lease to run out.
+    /// </summary>
+    private async Task SaveProgressAsync(KernelDbContext db, SqliteWriteGate gate, DateTime until, CancellationToken stopping)
+    {
+        var pause = TimeSpan.FromMilliseconds(200);
+        for (var attempt = 1; ; attempt++)
+        {
+            // past the lease another host may hold these events: its lease is not to be overwritten
+            if (clock.GetUtcNow().UtcDateTime + pause >= until) return;
+            try
+            {
+                using (await gate.EnterAsync(db, CancellationToken.None)) await db.SaveChangesAsync(CancellationToken.None);
+                return;
+            }
+            catch (Exception e) when (e is DbUpdateException or System.Data.Common.DbException or InvalidOperationException or TimeoutException)
+            {
+                logger.LogWarning("The outbox's progress could not be saved (attempt {Attempt}), trying again in {Pause}: {Error}",
+                    attempt, pause, e.InnerException?.Message ?? e.Message);
+            }
+            // a host that is stopping tries once: what it held waits for its lease, as if it had died
+            if (stopping.IsCancellationRequested) return;
+            try
+            {
+                await Task.Delay(pause, clock, stopping);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
+        }
+    }
+
+    /// <summary>
+    /// Takes up to <see cref="BatchSize"/> events that are due and not leased, in order, for the lease time:
     /// chosen and leased in one transaction, tracked for their progress to be saved.
     /// </summary>
-    private static async Task<List<OutboxMessage>> LeaseAsync(KernelDbContext db, DateTime now, CancellationToken cancellationToken)
+    private async Task<List<OutboxMessage>> LeaseAsync(KernelDbContext db, DateTime now, CancellationToken cancellationToken)
     {
-        var until = now + LeaseTime;
+        var until = now + _leaseTime;
         List<long> ids;
         if (db.Database.IsNpgsql())
         {
