@@ -20,6 +20,15 @@ public sealed class DatabaseOptions
     /// </summary>
     public string[] AllowDestructiveChanges { get; set; } = [];
 
+    /// <summary>
+    /// Connections a host keeps open to PostgreSQL at most (its pool), unless the connection string names
+    /// its own <c>Maximum Pool Size</c>. Every host on a server counts against the server's
+    /// <c>max_connections</c> (100 by default, a few of them reserved): keep hosts × this under it.
+    /// </summary>
+    public int PostgresMaxPoolSize { get; set; } = DefaultPostgresMaxPoolSize;
+
+    public const int DefaultPostgresMaxPoolSize = 20;
+
     /// <summary>Seconds a SQLite command waits for a lock held by another writer before failing.</summary>
     public int SqliteBusyTimeoutSeconds { get; set; } = 30;
 

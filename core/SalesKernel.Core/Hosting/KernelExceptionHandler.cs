@@ -45,12 +45,44 @@ internal sealed class KernelExceptionHandler(IProblemDetailsService problems) : 
                 Status = 422, Title = "A business rule refused the change", Detail = r.Message, Extensions = { ["rule"] = r.Rule },
             },
             DbUpdateConcurrencyException => new ProblemDetails { Status = 409, Title = "Changed at the same time", Detail = "Someone else changed it at the same moment; read it again and retry." },
-            DbUpdateException d => Constraint(d),
+            DbUpdateException d when Constraint(d) is { } constraint => constraint,
+            _ when Unavailable(exception) => new ProblemDetails
+            {
+                Status = 503, Title = "The database is busy",
+                Detail = "The database has no connection free (or cannot be reached) right now; nothing was changed by this request. Try again shortly.",
+            },
             _ => null,
         };
         if (problem is null) return false;
         context.Response.StatusCode = problem.Status!.Value;
+        if (problem.Status == 503) context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, Exception = exception, ProblemDetails = problem });
+    }
+
+    public const int RetryAfterSeconds = 5;
+
+    /// <summary>
+    /// The database could not serve the request: out of connections (the host's pool exhausted, or the
+    /// server's <c>max_connections</c>), not accepting connections, unreachable, or (SQLite) locked past the
+    /// busy timeout. Each request is one transaction, so nothing it meant to write was written.
+    /// </summary>
+    private static bool Unavailable(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+            switch (e)
+            {
+                case PostgresException p when p.SqlState is PostgresErrorCodes.TooManyConnections or PostgresErrorCodes.ConfigurationLimitExceeded
+                    or PostgresErrorCodes.CannotConnectNow or PostgresErrorCodes.AdminShutdown || p.SqlState.StartsWith("08", StringComparison.Ordinal):
+                    return true;
+                case PostgresException:
+                    return false;
+                // no connection at all (refused, timed out waiting for the pool): the driver's own error, not the server's
+                case NpgsqlException n when n.IsTransient:
+                    return true;
+                case SqliteException { SqliteErrorCode: 5 or 6 }: // SQLITE_BUSY, SQLITE_LOCKED
+                    return true;
+            }
+        return false;
     }
 
     /// <summary>A write the database itself refused: a duplicate, a dangling reference, a failed check.</summary>

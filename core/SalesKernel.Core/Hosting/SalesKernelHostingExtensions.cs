@@ -281,7 +281,7 @@ public static class SalesKernelHostingExtensions
             case DatabaseProvider.PostgreSQL:
                 if (string.IsNullOrWhiteSpace(database.ConnectionString))
                     throw new InvalidOperationException("SalesKernel:Database:ConnectionString is required when the provider is PostgreSQL.");
-                options.UseNpgsql(database.ConnectionString);
+                options.UseNpgsql(WithPoolSize(database));
                 break;
             default:
                 var sqlite = new SqliteConnectionStringBuilder(database.ConnectionString ?? "");
@@ -302,6 +302,16 @@ public static class SalesKernelHostingExtensions
         if (database.StrictQueries)
             options.ConfigureWarnings(w => w.Throw(CoreEventId.RowLimitingOperationWithoutOrderByWarning, CoreEventId.FirstWithoutOrderByAndFilterWarning,
                 CoreEventId.DistinctAfterOrderByWithoutRowLimitingOperatorWarning));
+    }
+
+    /// <summary>The PostgreSQL connection string with the configured pool size, unless it names one itself.</summary>
+    private static string WithPoolSize(DatabaseOptions database)
+    {
+        var named = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = database.ConnectionString };
+        if (named.Keys.Cast<string>().Any(k => k.Replace(" ", "").Equals("MaximumPoolSize", StringComparison.OrdinalIgnoreCase)
+                || k.Replace(" ", "").Equals("MaxPoolSize", StringComparison.OrdinalIgnoreCase)))
+            return database.ConnectionString!;
+        return new Npgsql.NpgsqlConnectionStringBuilder(database.ConnectionString) { MaxPoolSize = Math.Max(1, database.PostgresMaxPoolSize) }.ConnectionString;
     }
 
     private static void PrepareDatabase(KernelDbContext db)

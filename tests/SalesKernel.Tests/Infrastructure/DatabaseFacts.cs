@@ -8,3 +8,12 @@ public sealed class SqliteFactAttribute : FactAttribute
         if (TestDatabase.PostgresServer is not null) Skip = "SQLite-only; this run targets PostgreSQL";
     }
 }
+
+/// <summary>A fact about PostgreSQL itself: skipped (and reported as skipped) when the run targets SQLite.</summary>
+public sealed class PostgresFactAttribute : FactAttribute
+{
+    public PostgresFactAttribute()
+    {
+        if (TestDatabase.PostgresServer is null) Skip = "PostgreSQL-only; this run targets SQLite";
+    }
+}
