@@ -55,8 +55,8 @@ public sealed class WebhookLeaseTests : IAsyncLifetime
 
     private async Task DeliveredAsync(int count)
     {
-        for (var i = 0; i < 300 && Convert.ToInt64(await _db.ScalarAsync("SELECT COUNT(*) FROM sk_webhook_delivery WHERE \"DeliveredAtUtc\" IS NOT NULL")) < count; i++)
-            await Task.Delay(100);
+        Assert.True(await Eventually.HoldsAsync(async () =>
+            Convert.ToInt64(await _db.ScalarAsync("SELECT COUNT(*) FROM sk_webhook_delivery WHERE \"DeliveredAtUtc\" IS NOT NULL")) >= count, TimeSpan.FromSeconds(30)));
     }
 
     [Fact]
