@@ -21,12 +21,22 @@ internal static class Bootstrap
         else if (Passwords.Weakness(password) is { } weakness)
             throw new InvalidOperationException($"SalesKernel:Bootstrap:AdminPassword {weakness}.");
 
-        db.Users.Add(new UserAccount
+        var admin = new UserAccount
         {
             Id = Guid.CreateVersion7(), Email = email, DisplayName = "Platform administrator",
             PasswordHash = passwords.Hash(password!), SecurityStamp = Passwords.NewStamp(), CreatedAtUtc = clock.GetUtcNow().UtcDateTime,
-        });
-        db.SaveChanges();
+        };
+        db.Users.Add(admin);
+        try
+        {
+            db.SaveChanges();
+        }
+        catch (DbUpdateException) when (AnotherHostCreatedIt(db, admin))
+        {
+            // several hosts started together on a new database: one of them made the administrator
+            logger.LogInformation("The platform administrator was created by another host starting at the same time");
+            return;
+        }
         logger.LogWarning("Created the platform administrator {Email}{How}", email,
             generated ? "; its one-time password is printed on the console once — sign in and change it" : " with the configured password");
         if (generated)
@@ -40,5 +50,11 @@ internal static class Bootstrap
                 ==================================================================
 
                 """);
+    }
+
+    private static bool AnotherHostCreatedIt(KernelDbContext db, UserAccount mine)
+    {
+        db.Entry(mine).State = EntityState.Detached;
+        return db.AcrossTenants<UserAccount>().Any(u => u.TenantId == null);
     }
 }

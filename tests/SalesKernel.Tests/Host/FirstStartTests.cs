@@ -30,6 +30,8 @@ public sealed class FirstStartTests : IDisposable
             }
             // the kernel's schema was applied once: one history row per owner, not one per host
             Assert.Equal(1L, Convert.ToInt64(await _db.ScalarAsync("SELECT COUNT(*) FROM sk_schema_history WHERE \"Owner\" = 'kernel'")));
+            // and one platform administrator, though each host found none when it looked
+            Assert.Equal(1L, Convert.ToInt64(await _db.ScalarAsync("SELECT COUNT(*) FROM sk_user WHERE \"TenantId\" IS NULL")));
             using var admin = await hosts[2].TenantClientAsync("acme");
             Assert.Equal(HttpStatusCode.Created, (await admin.PostAsync("/api/customers/customers",
                 new StringContent("{\"name\":\"First start\"}", System.Text.Encoding.UTF8, "application/json"))).StatusCode);
