@@ -35,6 +35,14 @@ internal sealed class SqliteBusyTimeout(int seconds) : DbConnectionInterceptor
             command.ExecuteNonQuery();
             if (sqlite?.Handle is { } opened) _applied.AddOrUpdate(opened, this);
         }
-        sqlite?.CreateFunction<string?, string, string?>(JsonDocumentFunctions.SqliteDecimal, JsonDocumentFunctions.ToStoredDecimal, isDeterministic: true);
+        // the connection object keeps its functions and adds them again on each open: once per object is enough
+        if (sqlite is not null && !_functions.TryGetValue(sqlite, out _))
+        {
+            sqlite.CreateFunction<string?, string, string?>(JsonDocumentFunctions.SqliteDecimal, JsonDocumentFunctions.ToStoredDecimal, isDeterministic: true);
+            _functions.AddOrUpdate(sqlite, this);
+        }
     }
+
+    /// <summary>The ADO.NET connection objects the custom-field function was added to.</summary>
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<object, object> _functions = new();
 }

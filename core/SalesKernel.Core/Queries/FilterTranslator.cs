@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Linq.Expressions;
 using System.Reflection;
+using Microsoft.EntityFrameworkCore;
 using SalesKernel.Core.Records;
 using SalesKernel.Sdk.Entities;
 
@@ -95,12 +96,24 @@ internal static class FilterTranslator
         return Expression.AndAlso(Expression.NotEqual(access, Expression.Constant(null, typeof(string))), call);
     }
 
-    /// <summary>Wraps a value so EF Core sends it as a parameter, not as SQL text.</summary>
+    /// <summary>
+    /// Wraps a value so EF Core sends it as a parameter, not as SQL text; while a compiled query is being
+    /// built (<see cref="ParameterSink"/>), the value becomes one of its parameters.
+    /// </summary>
     public static Expression Parameter(object? value, Type type)
     {
+        if (ParameterSink.Current is { } sink) return sink.Add(value, type);
         var holder = Activator.CreateInstance(typeof(ValueHolder<>).MakeGenericType(type), value)!;
         return Expression.Property(Expression.Constant(holder), "Value");
     }
+
+    /// <summary>Another set of the context the query reads (as in a subquery): from the compiled query's context while one is built.</summary>
+    public static Expression Set<T>(DbSet<T> set) where T : class =>
+        ParameterSink.Current is { } sink
+            ? Expression.Call(sink.Context, SetMethod.MakeGenericMethod(typeof(T)))
+            : Parameter(set, typeof(IQueryable<T>));
+
+    private static readonly MethodInfo SetMethod = typeof(DbContext).GetMethod(nameof(DbContext.Set), Type.EmptyTypes)!;
 
     /// <summary>A literal converted to what the query compares the field with.</summary>
     public static object? Value(FilterLiteral literal, RecordField field, Type queryType, ConditionNode c)

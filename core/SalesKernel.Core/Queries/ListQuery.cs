@@ -31,25 +31,69 @@ public sealed class ListQuery
     /// <summary>The records the caller may see (record-level security); null for all of the tenant's.</summary>
     public Func<ParameterExpression, Expression?>? Scope { get; init; }
 
-    public Task<ListPage> RunAsync(IQueryable source, Type clrType, IReadOnlyList<RecordField> fields, string? defaultSort, CancellationToken cancellationToken) =>
+    /// <summary>Runs the query over the entity set of <paramref name="clrType"/> in <paramref name="context"/>.</summary>
+    public Task<ListPage> RunAsync(DbContext context, Type clrType, IReadOnlyList<RecordField> fields, string? defaultSort, CancellationToken cancellationToken) =>
         Runners.GetOrAdd(clrType, static type => Data.GenericMethods.Of(typeof(ListQuery), nameof(RunOf), type).CreateDelegate<Runner>())
-            (this, source, fields, defaultSort, cancellationToken);
+            (this, context, fields, defaultSort, cancellationToken);
 
-    private delegate Task<ListPage> Runner(ListQuery query, IQueryable source, IReadOnlyList<RecordField> fields, string? defaultSort, CancellationToken cancellationToken);
+    private delegate Task<ListPage> Runner(ListQuery query, DbContext context, IReadOnlyList<RecordField> fields, string? defaultSort, CancellationToken cancellationToken);
 
     /// <summary>The typed run of each entity type, made once (a delegate call, not a reflection call, per request).</summary>
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, Runner> Runners = new();
 
-    private static Task<ListPage> RunOf<T>(ListQuery query, IQueryable source, IReadOnlyList<RecordField> fields, string? defaultSort, CancellationToken cancellationToken)
-        where T : class => query.RunTypedAsync((IQueryable<T>)source, fields, defaultSort, cancellationToken);
+    private static Task<ListPage> RunOf<T>(ListQuery query, DbContext context, IReadOnlyList<RecordField> fields, string? defaultSort, CancellationToken cancellationToken)
+        where T : class => query.RunTypedAsync<T>(context, fields, defaultSort, cancellationToken);
 
-    private async Task<ListPage> RunTypedAsync<T>(IQueryable<T> query, IReadOnlyList<RecordField> fields, string? defaultSort, CancellationToken cancellationToken) where T : class
+    private async Task<ListPage> RunTypedAsync<T>(DbContext context, IReadOnlyList<RecordField> fields, string? defaultSort, CancellationToken cancellationToken) where T : class
     {
         var limit = Limit ?? DefaultLimit;
         if (limit is < 1 or > MaxLimit) throw new QueryException($"limit must be between 1 and {MaxLimit}");
         if (Offset is < 0) throw new QueryException("offset must be 0 or more");
         if (Offset is not null && Cursor is not null) throw new QueryException("use either offset or cursor, not both");
 
+        List<object?[]>? rows = null;
+        Built built = default;
+        var plans = QueryPlans.For(context.Model);
+        // a page without its total runs as a compiled query, made once for its shape
+        if (!Count && context is Data.KernelDbContext kernel)
+        {
+            QueryPlans.Rows? plan;
+            object?[] values;
+            // the sink collects on this thread only while the query is built: nothing awaits inside it
+            using (var sink = ParameterSink.Begin())
+            {
+                built = Build(plans, context.Set<T>(), fields, defaultSort, limit);
+                plan = plans.Get(built.Rows, sink);
+                values = sink.Values;
+            }
+            if (plan is not null)
+            {
+                rows = [];
+                await foreach (var row in plan(kernel, values).WithCancellation(cancellationToken)) rows.Add(row);
+            }
+        }
+        if (rows is null)
+        {
+            built = Build(plans, context.Set<T>(), fields, defaultSort, limit);
+            rows = await built.Rows.ToListAsync(cancellationToken);
+        }
+        var total = Count ? await built.Count(cancellationToken) : (int?)null;
+
+        string? next = null;
+        var keyset = Cursor is not null;
+        if (keyset && rows.Count > limit)
+        {
+            rows.RemoveAt(rows.Count - 1);
+            next = EncodeCursor(built.Shape.Sort.Select(s => rows[^1][built.Shape.Columns.FindIndex(c => c.Key == "sort:" + s.Field.Name)]).ToList());
+        }
+        var items = new List<Dictionary<string, object?>>(rows.Count);
+        foreach (var row in rows) items.Add(ToRecord(row, built.Shape));
+        return new ListPage(items, total, keyset ? null : Offset ?? 0, limit, next);
+    }
+
+    /// <summary>The query of a page (and, for its total, of every matching record), built and checked but not run.</summary>
+    private Built Build<T>(QueryPlans plans, IQueryable<T> query, IReadOnlyList<RecordField> fields, string? defaultSort, int limit) where T : class
+    {
         var record = Expression.Parameter(typeof(T), "r");
         RecordField? Resolve(string name) => fields.FirstOrDefault(f => f.Name == name);
         query = query.AsNoTracking();
@@ -67,10 +111,10 @@ public sealed class ListQuery
             query = query.Where(Expression.Lambda<Func<T, bool>>(predicate, record));
         }
         if (!string.IsNullOrWhiteSpace(Search)) query = query.Where(SearchPredicate<T>(record, fields, Search.Trim()));
+        var matching = query;
 
-        var total = Count ? await query.CountAsync(cancellationToken) : (int?)null;
-
-        var sort = ParseSort(Sort ?? defaultSort, fields);
+        var shape = ShapeOf<T>(plans, fields, Sort ?? defaultSort);
+        var sort = shape.Sort;
         var keyset = Cursor is not null;
         if (keyset)
         {
@@ -78,25 +122,76 @@ public sealed class ListQuery
                 throw new QueryException($"cursor paging cannot sort on '{bad.Field.Name}' (it may be empty or is a choice); sort on other fields or use offset paging");
             if (Cursor!.Length > 0) query = query.Where(After<T>(record, sort, DecodeCursor(Cursor, sort)));
         }
-        query = Order(query, record, sort);
-        if (!keyset && Offset is > 0) query = query.Skip(Offset.Value);
-        query = query.Take(keyset ? limit + 1 : limit);
+        var first = true;
+        foreach (var (key, descending) in shape.Orderings)
+        {
+            query = Apply(query, key, first, descending);
+            first = false;
+        }
+        if (!keyset && Offset is > 0) query = Page(query, nameof(Queryable.Skip), Offset.Value);
+        query = Page(query, nameof(Queryable.Take), keyset ? limit + 1 : limit);
 
+        return new Built(ct => matching.CountAsync(ct), query.Select((Expression<Func<T, object?[]>>)shape.Projection), shape);
+    }
+
+    /// <summary>What a page reads and in which order, for a set's fields, a selection and a sort: made once, then shared by every query of that shape.</summary>
+    private sealed record Shape(List<RecordField> Selected, List<Column> Columns, List<SortKey> Sort, LambdaExpression Projection, List<(LambdaExpression Key, bool Descending)> Orderings)
+    {
+        /// <summary>The column of each selected field (-1 for a custom field, read from the custom column).</summary>
+        public int[] ColumnOf { get; } = [.. Selected.Select(f => f.Source == FieldSource.Custom ? -1 : Columns.FindIndex(c => c.Key == "field:" + f.Name))];
+        public int CustomColumn { get; } = Columns.FindIndex(c => c.Key == "custom");
+    }
+
+    private readonly record struct ShapeKey(Type Type, FieldList Fields, string? Selection, string? Sort);
+
+    /// <summary>A list of fields compared by the identity of its fields (a caller's visible fields are a new list each request, of the same fields).</summary>
+    private readonly struct FieldList(IReadOnlyList<RecordField> fields) : IEquatable<FieldList>
+    {
+        private readonly int _hash = Hash(fields);
+        public IReadOnlyList<RecordField> Fields { get; } = fields;
+
+        private static int Hash(IReadOnlyList<RecordField> fields)
+        {
+            var hash = new HashCode();
+            for (var i = 0; i < fields.Count; i++) hash.Add(System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(fields[i]));
+            return hash.ToHashCode();
+        }
+
+        public bool Equals(FieldList other)
+        {
+            if (_hash != other._hash || Fields.Count != other.Fields.Count) return false;
+            for (var i = 0; i < Fields.Count; i++) if (!ReferenceEquals(Fields[i], other.Fields[i])) return false;
+            return true;
+        }
+
+        public override bool Equals(object? obj) => obj is FieldList other && Equals(other);
+        public override int GetHashCode() => _hash;
+    }
+
+    private const int MaxShapes = 4000;
+
+    private Shape ShapeOf<T>(QueryPlans plans, IReadOnlyList<RecordField> fields, string? sortText)
+    {
+        var key = new ShapeKey(typeof(T), new FieldList(fields), Fields, sortText);
+        if (plans.Shapes.TryGetValue(key, out var known)) return (Shape)known;
+        var sort = ParseSort(sortText, fields);
         var selected = SelectFields(fields);
         var columns = Columns(selected, fields, sort);
+        var record = Expression.Parameter(typeof(T), "r");
         var projection = Expression.Lambda<Func<T, object?[]>>(
             Expression.NewArrayInit(typeof(object), columns.Select(c => Expression.Convert(c.Access(record), typeof(object)))), record);
-        var rows = await query.Select(projection).ToListAsync(cancellationToken);
-
-        string? next = null;
-        if (keyset && rows.Count > limit)
-        {
-            rows.RemoveAt(rows.Count - 1);
-            next = EncodeCursor(sort.Select(s => rows[^1][columns.FindIndex(c => c.Key == "sort:" + s.Field.Name)]).ToList());
-        }
-        var items = rows.Select(row => ToRecord(row, columns, selected)).ToList();
-        return new ListPage(items, total, keyset ? null : Offset ?? 0, limit, next);
+        var shape = new Shape(selected, columns, sort, projection, OrderKeys(record, sort));
+        if (plans.Shapes.Count < MaxShapes) plans.Shapes.TryAdd(key, shape);
+        return shape;
     }
+
+    /// <summary>Skip or Take with the count as a parameter, so pages of any size or offset share one query.</summary>
+    private static IQueryable<T> Page<T>(IQueryable<T> query, string method, int count) =>
+        query.Provider.CreateQuery<T>(Expression.Call(PageMethods.GetOrAdd((method, typeof(T)), static k => typeof(Queryable).GetMethods()
+            .Single(m => m.Name == k.Name && m.GetParameters() is [_, { ParameterType: var count }] && count == typeof(int)).MakeGenericMethod(k.Record)),
+            query.Expression, FilterTranslator.Parameter(count, typeof(int))));
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Name, Type Record), System.Reflection.MethodInfo> PageMethods = new();
 
     private static Expression<Func<T, bool>> SearchPredicate<T>(ParameterExpression record, IReadOnlyList<RecordField> fields, string term)
     {
@@ -134,9 +229,10 @@ public sealed class ListQuery
         !FieldAccess.QueryType(f).IsGenericType && f.Source != FieldSource.Custom && !f.IsNullable
         && f.Type is FieldType.Text or FieldType.Integer or FieldType.Decimal or FieldType.Money or FieldType.Date or FieldType.DateTime or FieldType.Guid;
 
-    private static IQueryable<T> Order<T>(IQueryable<T> query, ParameterExpression record, List<SortKey> sort)
+    /// <summary>The keys a page is ordered by: each sort field (empty values last when it may be empty), then the id.</summary>
+    private static List<(LambdaExpression Key, bool Descending)> OrderKeys(ParameterExpression record, List<SortKey> sort)
     {
-        var first = true;
+        var keys = new List<(LambdaExpression, bool)>();
         foreach (var key in sort)
         {
             var access = FieldAccess.Build(record, key.Field);
@@ -144,13 +240,11 @@ public sealed class ListQuery
             {
                 // empty values last, in either direction and on every database
                 var isNull = Expression.Condition(Expression.Equal(access, Expression.Constant(null, access.Type)), Expression.Constant(1), Expression.Constant(0));
-                query = Apply(query, Expression.Lambda(isNull, record), first, descending: false);
-                first = false;
+                keys.Add((Expression.Lambda(isNull, record), false));
             }
-            query = Apply(query, Expression.Lambda(access, record), first, key.Descending);
-            first = false;
+            keys.Add((Expression.Lambda(access, record), key.Descending));
         }
-        return query;
+        return keys;
     }
 
     private static IQueryable<T> Apply<T>(IQueryable<T> query, LambdaExpression key, bool first, bool descending)
@@ -209,18 +303,17 @@ public sealed class ListQuery
         return columns;
     }
 
-    private static Dictionary<string, object?> ToRecord(object?[] row, List<Column> columns, List<RecordField> selected)
+    private static Dictionary<string, object?> ToRecord(object?[] row, Shape shape)
     {
-        var record = new Dictionary<string, object?>();
+        var selected = shape.Selected;
+        var record = new Dictionary<string, object?>(selected.Count);
         JsonObject? custom = null;
-        var customIndex = columns.FindIndex(c => c.Key == "custom");
-        if (customIndex >= 0 && row[customIndex] is string json && json.Length > 0) custom = JsonNode.Parse(json) as JsonObject;
-        foreach (var field in selected)
+        if (shape.CustomColumn >= 0 && row[shape.CustomColumn] is string json && json.Length > 0) custom = JsonNode.Parse(json) as JsonObject;
+        for (var i = 0; i < selected.Count; i++)
         {
-            if (field.Source == FieldSource.Custom)
-                record[field.Name] = custom?[field.PropertyName] is { } node ? RecordValues.FromNode(node, field) : null;
-            else
-                record[field.Name] = row[columns.FindIndex(c => c.Key == "field:" + field.Name)];
+            var field = selected[i];
+            record[field.Name] = shape.ColumnOf[i] >= 0 ? row[shape.ColumnOf[i]]
+                : custom?[field.PropertyName] is { } node ? RecordValues.FromNode(node, field) : null;
         }
         return record;
     }
@@ -249,6 +342,8 @@ public sealed class ListQuery
     }
 
     private sealed record SortKey(RecordField Field, bool Descending);
+
+    private readonly record struct Built(Func<CancellationToken, Task<int>> Count, IQueryable<object?[]> Rows, Shape Shape);
 
     private sealed record Column(string Key, Func<ParameterExpression, Expression> Access);
 }

@@ -108,7 +108,7 @@ internal static class EntitySetEndpoints
             Cursor = q.ContainsKey("cursor") ? q["cursor"].ToString() : null,
             Count = Bool(q, "count"),
         };
-        var page = await query.RunAsync(Source(pipeline.Db, set), set.ClrType, pipeline.VisibleFieldsOf(set), set.Definition.DefaultSort, ct);
+        var page = await query.RunAsync(pipeline.Db, set.ClrType, pipeline.VisibleFieldsOf(set), set.Definition.DefaultSort, ct);
         return Results.Ok(page);
     }
 
@@ -132,7 +132,7 @@ internal static class EntitySetEndpoints
             Filter = q["filter"], Search = q["search"], Fields = q["fields"], Limit = ListQuery.MaxLimit, Cursor = cursor ?? "",
         };
         // the first page runs before anything is written, so a bad query is still a clean 400
-        var page = await query(null).RunAsync(Source(pipeline.Db, set), set.ClrType, fields, "id", ct);
+        var page = await query(null).RunAsync(pipeline.Db, set.ClrType, fields, "id", ct);
         var columns = page.Items.FirstOrDefault()?.Keys.ToList() ?? SelectedNames(q["fields"], fields);
         http.Response.ContentType = "text/csv; charset=utf-8";
         http.Response.Headers.ContentDisposition = $"attachment; filename=\"{set.FullName}.csv\"";
@@ -147,7 +147,7 @@ internal static class EntitySetEndpoints
                     await writer.WriteLineAsync(string.Join(',', columns.Select(c => Csv(Text(item.GetValueOrDefault(c))))));
                 rows += page.Items.Count;
                 if (page.NextCursor is not { } next || rows >= MaxExportRows) break;
-                page = await query(next).RunAsync(Source(pipeline.Db, set), set.ClrType, fields, "id", ct);
+                page = await query(next).RunAsync(pipeline.Db, set.ClrType, fields, "id", ct);
             }
             await writer.FlushAsync(ct);
         }
@@ -189,7 +189,7 @@ internal static class EntitySetEndpoints
         var depth = pipeline.Access.Depth(set, Privileges.Read);
         if (depth == AccessDepth.None) return null;
         var page = await new ListQuery { Id = id, Limit = 1, Scope = record => pipeline.Access.Scope(set, depth, record) }
-            .RunAsync(Source(pipeline.Db, set), set.ClrType, pipeline.VisibleFieldsOf(set), null, ct);
+            .RunAsync(pipeline.Db, set.ClrType, pipeline.VisibleFieldsOf(set), null, ct);
         if (page.Items.Count == 0) return null;
         var record = page.Items[0];
         // a document is answered with its lines, in order
@@ -320,9 +320,6 @@ internal static class EntitySetEndpoints
         foreach (var field in values.Fields.Keys.Where(f => pipeline.Access.Restriction(set, f.Name) == Security.FieldAccess.ReadOnly))
             FieldValidation.Add(errors, prefix + field.Name, "is read-only for you");
     }
-
-    private static IQueryable Source(DbContext db, EntitySetDescriptor set) =>
-        (IQueryable)Data.GenericMethods.Of(typeof(DbContext), nameof(DbContext.Set), set.ClrType).Invoke(db, null)!;
 
     private static async Task<JsonDocument> ReadBodyAsync(HttpContext http, CancellationToken ct)
     {

@@ -191,7 +191,7 @@ public sealed class CallerAccess(KernelDbContext db, CallerContext caller, Permi
                 Expression.Equal(Expression.Property(share, nameof(RecordShare.RecordId)), id),
                 Expression.Equal(Expression.Property(share, nameof(RecordShare.TenantId)), FilterTranslator.Parameter(caller.TenantId ?? Guid.Empty, typeof(Guid)))));
         return Expression.Call(typeof(Queryable), nameof(Queryable.Any), [typeof(RecordShare)],
-            FilterTranslator.Parameter(db.Shares, typeof(IQueryable<RecordShare>)), Expression.Lambda(matches, share));
+            FilterTranslator.Set(db.Shares), Expression.Lambda(matches, share));
     }
 
     private static Expression Shadow(ParameterExpression record, string name) =>

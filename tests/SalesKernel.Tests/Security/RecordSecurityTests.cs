@@ -61,6 +61,36 @@ public sealed class RecordSecurityTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Reps_running_the_same_query_each_see_their_own_through_one_compiled_plan()
+    {
+        int Plans()
+        {
+            using var scope = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.CreateScope(_host.Services);
+            var db = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<SalesKernel.Core.Data.KernelDbContext>(scope.ServiceProvider);
+            return SalesKernel.Core.Queries.QueryPlans.For(db.Model).Count;
+        }
+        const string query = Url + "?sort=-name&limit=7&filter=name%20contains%20'of'";
+        Assert.Equal(["A of rep1"], (await _rep1.GetObjectAsync(query)).Names());
+        var plans = Plans();
+        // the same shape with another caller's user and team as its values: no new plan, and rep2's rows only
+        Assert.Equal(["B of rep2"], (await _rep2.GetObjectAsync(query)).Names());
+        Assert.Equal(["A of rep1"], (await _rep1.GetObjectAsync(query)).Names());
+        Assert.Equal(plans, Plans());
+        // other values of the filter and the page share it too
+        Assert.Empty((await _rep1.GetObjectAsync(Url + "?sort=-name&limit=3&filter=name%20contains%20'rep2'")).Names());
+        Assert.Equal(plans, Plans());
+        // a manager reaches teams below: another shape, both records
+        Assert.Equal(["B of rep2", "A of rep1"], (await _manager.GetObjectAsync(query)).Names());
+        Assert.True(Plans() > plans);
+        // one record by id, through one plan for every caller
+        Assert.Equal(HttpStatusCode.OK, (await _rep1.GetAsync($"{Url}/{_a}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _rep2.GetAsync($"{Url}/{_a}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _rep1.GetAsync($"{Url}/{_b}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _rep2.GetAsync($"{Url}/{_b}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _admin.GetAsync($"{Url}/{_b}")).StatusCode);
+    }
+
+    [Fact]
     public async Task A_manager_sees_their_team_and_the_teams_below()
     {
         Assert.Equal(["A of rep1", "B of rep2"], (await _manager.GetObjectAsync($"{Url}?sort=name")).Names());
