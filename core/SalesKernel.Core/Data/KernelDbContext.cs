@@ -155,6 +155,7 @@ public sealed class KernelDbContext : DbContext
         modelBuilder.Entity<UserRole>(UserRole.Configure);
         modelBuilder.Entity<FieldRule>(FieldRule.Configure);
         modelBuilder.Entity<RecordShare>(RecordShare.Configure);
+        modelBuilder.Entity<Records.IdempotencyRecord>(Records.IdempotencyRecord.Configure);
         modelBuilder.Entity<ApiKey>(ApiKey.Configure);
         modelBuilder.Entity<RefreshToken>(RefreshToken.Configure);
         modelBuilder.Entity<Records.NumberCounter>(Records.NumberCounter.Configure);

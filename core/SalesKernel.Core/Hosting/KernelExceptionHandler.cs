@@ -39,6 +39,7 @@ internal sealed class KernelExceptionHandler(IProblemDetailsService problems) : 
             {
                 Status = 409, Title = "Other records refer to it", Detail = u.Message, Extensions = { ["usedBy"] = u.UsedBy },
             },
+            Records.IdempotencyConflictException i => new ProblemDetails { Status = 409, Title = "Same Idempotency-Key at the same time", Detail = i.Message },
             ConcurrencyConflictException c => new ProblemDetails { Status = 412, Title = "The record was changed by someone else", Detail = c.Message },
             RuleViolationException r => new ProblemDetails
             {

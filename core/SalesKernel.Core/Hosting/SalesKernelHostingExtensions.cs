@@ -93,6 +93,7 @@ public static class SalesKernelHostingExtensions
         builder.Services.AddHostedService<Automation.AutomationScheduler>();
         builder.Services.AddHostedService<OutboxDispatcher>();
         builder.Services.AddHostedService<Jobs.JobScheduler>();
+        builder.Services.AddHostedService<Records.IdempotencyCleanup>();
         var allowPrivateWebhooks = builder.Configuration.GetValue("SalesKernel:Webhooks:AllowPrivateAddresses", false);
         builder.Services.AddHttpClient(Webhooks.WebhookSender.ClientName, c => c.Timeout = TimeSpan.FromSeconds(10))
             .ConfigurePrimaryHttpMessageHandler(() => Webhooks.WebhookSender.Handler(allowPrivateWebhooks));
@@ -137,6 +138,7 @@ public static class SalesKernelHostingExtensions
         app.UseRateLimiter();
         app.UseNotFoundForUnknownRoutes();
         app.UseAuthorization();
+        app.UseIdempotencyKeys();
 
         // endpoints first compile on a scratch route table, so a broken plugin fails alone
         foreach (var plugin in catalog.Loaded.ToList()) CheckPluginEndpoints(app, plugin, catalog, logger);
@@ -222,6 +224,8 @@ public static class SalesKernelHostingExtensions
         var services = builder.Services;
         services.Configure<SecurityOptions>(builder.Configuration.GetSection(SecurityOptions.Section));
         services.Configure<BootstrapOptions>(builder.Configuration.GetSection(BootstrapOptions.Section));
+        services.Configure<Records.IdempotencyOptions>(builder.Configuration.GetSection("SalesKernel:Idempotency"));
+        services.AddScoped<Records.IdempotencyScope>();
         var security = builder.Configuration.GetSection(SecurityOptions.Section).Get<SecurityOptions>() ?? new SecurityOptions();
 
         services.AddScoped(sp => new CallerContext(sp.GetService<IHttpContextAccessor>()));

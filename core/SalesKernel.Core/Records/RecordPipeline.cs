@@ -566,6 +566,13 @@ public sealed class RecordPipeline(
         if (IsCallerWrite) access.Require(set, Privileges.Create);
         var record = (IEntity)entity;
         if (record.Id == Guid.Empty) record.Id = Guid.CreateVersion7();
+        if (_depth == 0 && Idempotency is { Key: not null, Resource: null } key)
+        {
+            // what a retry is answered with if this create commits but its own answer is lost
+            key.Resource = $"{set.Route}/{record.Id}";
+            key.ResourceId = record.Id;
+            key.ProvisionalStatus = StatusCodes.Status201Created;
+        }
         var entry = db.Entry(entity);
         entry.State = EntityState.Added;
         entry.Property(EntitySetModel.TenantColumn).CurrentValue = caller.TenantId!.Value;
@@ -986,6 +993,9 @@ public sealed class RecordPipeline(
         try
         {
             var result = await work();
+            // a request's Idempotency-Key is bound with its first write, in the same transaction
+            if (Idempotency is { Key: not null, Bound: false } key)
+                await key.BindAsync(db, services.GetRequiredService<Microsoft.Extensions.Options.IOptions<IdempotencyOptions>>().Value, clock, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             turn.Dispose();
             outbox.Notify();
@@ -1024,6 +1034,10 @@ public sealed class RecordPipeline(
         a is string[] x && b is string[] y ? x.SequenceEqual(y) : Equals(a, b);
 
     private string? UserId => caller.UserId;
+
+    /// <summary>The Idempotency-Key of the request this pipeline serves, if any (none for jobs and automation).</summary>
+    private IdempotencyScope? Idempotency => http.HttpContext is not null ? _idempotency ??= services.GetService<IdempotencyScope>() : null;
+    private IdempotencyScope? _idempotency;
 }
 
 /// <summary>One field's value before and after a write, as audited and sent to event handlers.</summary>
