@@ -130,6 +130,8 @@ public static class SalesKernelHostingExtensions
                 app.Services.GetRequiredService<Passwords>(), app.Services.GetRequiredService<TimeProvider>(), logger);
         }
 
+        // first: everything after it sees the client's address, not the proxy's
+        if (ProxyOptions.From(app.Configuration) is { } forwarded) app.UseForwardedHeaders(forwarded);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();
