@@ -108,7 +108,16 @@ public static class SalesKernelHostingExtensions
         builder.Services.AddExceptionHandler<KernelExceptionHandler>();
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
-        builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
+        builder.Services.AddHealthChecks()
+            .AddCheck<DatabaseHealthCheck>("database", tags: [Ready])
+            .AddCheck<SchemaHealthCheck>("schema", tags: [Ready])
+            .AddCheck<DrainingHealthCheck>("draining", tags: [Ready]);
+        builder.Services.AddSingleton<HostDraining>();
+        var shutdown = builder.Configuration.GetSection(ShutdownOptions.Section).Get<ShutdownOptions>() ?? new ShutdownOptions();
+        var drain = Math.Max(0, shutdown.DrainSeconds ?? (builder.Environment.IsDevelopment() ? 0 : 5));
+        builder.Services.Configure<ShutdownOptions>(o => { o.DrainSeconds = drain; o.TimeoutSeconds = Math.Max(1, shutdown.TimeoutSeconds); });
+        // the drain runs inside the host's stop: its time comes on top of the in-flight requests' time
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(drain + Math.Max(1, shutdown.TimeoutSeconds)));
         return builder;
     }
 
@@ -168,6 +177,10 @@ public static class SalesKernelHostingExtensions
         app.MapApprovalApi();
         Automation.AutomationApi.MapAutomationApi(app);
         app.MapHealthChecks("/health").AllowAnonymous();
+        // for a load balancer: live = the process answers; ready = database reachable, schema current, not stopping
+        app.MapHealthChecks("/health/live", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
+        app.MapHealthChecks("/health/ready", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions { Predicate = c => c.Tags.Contains(Ready) }).AllowAnonymous();
+        DrainOnStop(app);
         return app;
     }
 
@@ -220,6 +233,22 @@ public static class SalesKernelHostingExtensions
     }
 
     private const string CallerScheme = "Caller";
+    private const string Ready = "ready";
+
+    /// <summary>On the stop signal: report not ready and keep serving for the drain time, then let the server close.</summary>
+    private static void DrainOnStop(WebApplication app)
+    {
+        var seconds = app.Services.GetRequiredService<IOptions<ShutdownOptions>>().Value.DrainSeconds ?? 0;
+        var draining = app.Services.GetRequiredService<HostDraining>();
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("SalesKernel.Host");
+        app.Lifetime.ApplicationStopping.Register(() =>
+        {
+            draining.Start();
+            if (seconds <= 0) return;
+            logger.LogInformation("Stopping: /health/ready answers 503; still serving for {Seconds} s before closing", seconds);
+            Thread.Sleep(TimeSpan.FromSeconds(seconds));
+        });
+    }
 
     private static void AddSecurity(WebApplicationBuilder builder, string dataPath)
     {

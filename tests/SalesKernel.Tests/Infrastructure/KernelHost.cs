@@ -38,6 +38,8 @@ public sealed class KernelHost(PluginFolder plugins, TestDatabase database, IRea
         builder.UseSetting("SalesKernel:Database:StrictQueries", "true");
         // a SqlCommandCounter made mid-test sees the next command (pooled contexts would look for it once a second)
         builder.UseSetting("SalesKernel:Database:ImmediateDiagnostics", "true");
+        // a test host stops at once (no drain window)
+        builder.UseSetting("SalesKernel:Shutdown:DrainSeconds", "0");
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) builder.UseSetting(key, value);
         builder.ConfigureLogging(logging =>
         {
