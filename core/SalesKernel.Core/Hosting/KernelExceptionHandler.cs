@@ -47,6 +47,11 @@ internal sealed class KernelExceptionHandler(IProblemDetailsService problems) : 
             },
             DbUpdateConcurrencyException => new ProblemDetails { Status = 409, Title = "Changed at the same time", Detail = "Someone else changed it at the same moment; read it again and retry." },
             DbUpdateException d when Constraint(d) is { } constraint => constraint,
+            _ when Deadlock(exception) => new ProblemDetails
+            {
+                Status = 409, Title = "Changed at the same time",
+                Detail = "Another write needed the same records at the same moment; nothing of this one was written. Retry it.",
+            },
             _ when Unavailable(exception) => new ProblemDetails
             {
                 Status = 503, Title = "The database is busy",
@@ -61,6 +66,14 @@ internal sealed class KernelExceptionHandler(IProblemDetailsService problems) : 
     }
 
     public const int RetryAfterSeconds = 5;
+
+    /// <summary>PostgreSQL chose this transaction to end a deadlock, or could not serialize it: it was rolled back whole.</summary>
+    private static bool Deadlock(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+            if (e is PostgresException { SqlState: PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure }) return true;
+        return false;
+    }
 
     /// <summary>
     /// The database could not serve the request: out of connections (the host's pool exhausted, or the

@@ -14,6 +14,8 @@ public sealed class DuplicateCustomerRule(IEntityStore store, IRecordAccess acce
         // the same customer twice in one bulk create is a duplicate too
         if (change.Unsaved.FirstOrDefault(c => Keys.Of(c.Name) == name && c.Region == customer.Region) is { } twin)
             throw new DuplicateRecordException(change.EntitySet, [twin.Id], $"A customer named {customer.Name} in {customer.Region ?? "no region"} is in this request twice.");
+        // creates of the same name and region take turns until their transactions end: the second sees the first
+        await store.LockAsync($"customers.customer:{name}:{customer.Region}", cancellationToken);
         // duplicates are looked for company-wide; only those the caller may read are named. By the indexed
         // key; rows written before the key existed (none after their next write) by their name. Two queries
         // in one (UNION ALL): each is an index seek, where one OR of both makes the database scan the tenant.
@@ -45,6 +47,9 @@ public sealed class DuplicateContactRule(IEntityStore store, IRecordAccess acces
         if (change.Unsaved is { Count: > 0 } unsaved
             && unsaved.FirstOrDefault(c => c.Id != contact.Id && (email != null && Keys.Of(c.Email) == email || phone != null && c.Phone?.Trim() == phone)) is { } twin)
             throw new DuplicateRecordException(change.EntitySet, [twin.Id], "A contact with this email or phone is in this request twice.");
+        // creates of the same email or phone take turns until their transactions end (in one order: no deadlock)
+        foreach (var key in new[] { email is null ? null : $"customers.contact.email:{email}", phone is null ? null : $"customers.contact.phone:{phone}" }.OfType<string>().Order(StringComparer.Ordinal))
+            await store.LockAsync(key, cancellationToken);
         // each condition an index seek, together in one query (UNION ALL): an OR of them makes the database scan the tenant
         IQueryable<Contact> Same(IQueryable<Contact> source) => source.Where(byEmail).Concat(source.Where(byOldEmail)).Concat(source.Where(byPhone));
         if (!await Same(store.QueryAsSystem<Contact>()).AnyAsync(cancellationToken)) return;
