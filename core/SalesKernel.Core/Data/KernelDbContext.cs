@@ -22,7 +22,7 @@ namespace SalesKernel.Core.Data;
 /// options alone — the plugin catalog travels in them (<see cref="KernelContextExtension"/>) — and each
 /// request's scope leases it for its caller (<see cref="Lease"/>).
 /// </remarks>
-public sealed class KernelDbContext : DbContext
+public sealed class KernelDbContext : DbContext, Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.IDataProtectionKeyContext
 {
     public KernelDbContext(DbContextOptions<KernelDbContext> options) : base(options) =>
         Catalog = options.FindExtension<KernelContextExtension>()?.Catalog
@@ -97,6 +97,9 @@ public sealed class KernelDbContext : DbContext
     /// <summary>Tenants whose access this context's saves changed and a transaction still holds (see <see cref="AccessChangeInterceptor"/>).</summary>
     internal HashSet<Guid?> AccessChanges { get; } = [];
 
+    /// <summary>The Data Protection key ring, when it is kept in the database (<c>SalesKernel:Keys:Store</c> = <c>Database</c>).</summary>
+    public DbSet<Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey> DataProtectionKeys => Set<Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey>();
+
     /// <summary>Whether the write pipeline (or the demo seed's bulk writer) is saving: only then may entity-set records be written.</summary>
     internal bool IsPipelineWrite => _pipelineWrites > 0;
 
@@ -156,6 +159,10 @@ public sealed class KernelDbContext : DbContext
         modelBuilder.Entity<FieldRule>(FieldRule.Configure);
         modelBuilder.Entity<RecordShare>(RecordShare.Configure);
         modelBuilder.Entity<Records.IdempotencyRecord>(Records.IdempotencyRecord.Configure);
+        modelBuilder.Entity<ChangeStamp>(ChangeStamp.Configure);
+        modelBuilder.Entity<SignInWindow>(SignInWindow.Configure);
+        // the Data Protection key ring, when SalesKernel:Keys:Store is Database (the table exists either way)
+        modelBuilder.Entity<Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey>(b => b.ToTable("sk_data_protection_key"));
         modelBuilder.Entity<ApiKey>(ApiKey.Configure);
         modelBuilder.Entity<RefreshToken>(RefreshToken.Configure);
         modelBuilder.Entity<Records.NumberCounter>(Records.NumberCounter.Configure);

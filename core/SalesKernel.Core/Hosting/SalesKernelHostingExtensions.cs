@@ -24,7 +24,6 @@ using SalesKernel.Core.Records;
 using SalesKernel.Core.Schema;
 using SalesKernel.Sdk.Entities;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authentication.BearerToken;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authentication;
@@ -65,7 +64,8 @@ public static class SalesKernelHostingExtensions
         {
             ConfigureDatabase(options, database, dataPath);
             ((IDbContextOptionsBuilderInfrastructure)options).AddOrUpdateExtension(new KernelContextExtension(catalog));
-            options.AddInterceptors(new AccessChangeInterceptor(sp.GetRequiredService<AccessSnapshots>()));
+            options.AddInterceptors(new AccessChangeInterceptor(sp.GetRequiredService<AccessSnapshots>(), sp.GetRequiredService<ChangeStamps>(),
+                sp.GetRequiredService<TimeProvider>()));
         });
         builder.Services.AddSingleton<SqliteWriteGate>();
         builder.Services.AddScoped<KernelContextLease>();
@@ -137,6 +137,7 @@ public static class SalesKernelHostingExtensions
             scope.ServiceProvider.GetRequiredService<SchemaManager>().Apply(catalog);
             Bootstrap.EnsurePlatformAdmin(db, app.Services.GetRequiredService<IOptions<BootstrapOptions>>().Value,
                 app.Services.GetRequiredService<Passwords>(), app.Services.GetRequiredService<TimeProvider>(), logger);
+            ChangeStamps.EnsureRows(db, app.Services.GetRequiredService<TimeProvider>());
         }
 
         // first: everything after it sees the client's address, not the proxy's
@@ -146,7 +147,6 @@ public static class SalesKernelHostingExtensions
         app.UseAuthentication();
         app.UseTokenRevocation();
         app.UseTenantIpAllowList();
-        app.UseRateLimiter();
         app.UseNotFoundForUnknownRoutes();
         app.UseAuthorization();
         app.UseIdempotencyKeys();
@@ -264,6 +264,7 @@ public static class SalesKernelHostingExtensions
         services.AddSingleton<Passwords>();
         services.AddSingleton<SecurityStamps>();
         services.AddSingleton<AccessSnapshots>();
+        services.AddSingleton<ChangeStamps>();
         services.AddSingleton<TenantModules>();
         services.AddSingleton<IpAllowList>();
         services.AddSingleton<PermissionCatalog>();
@@ -277,9 +278,9 @@ public static class SalesKernelHostingExtensions
         services.AddScoped<INumberSequences>(sp => sp.GetRequiredService<NumberSequences>());
         services.AddTransient<Microsoft.AspNetCore.Hosting.IStartupFilter, SecurityMiddleware.SecurityHeaders>();
 
-        // tokens are protected with the Data Protection key ring: kept in the data folder so they survive a restart
-        services.AddDataProtection().SetApplicationName("SalesKernel")
-            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataPath, "keys")));
+        // tokens and webhook secrets are protected with the Data Protection key ring: kept in the data folder
+        // (or the database) so that they survive a restart, optionally encrypted with a certificate
+        KeyRingOptions.Configure(services, builder.Configuration, dataPath);
         services.AddAuthentication(CallerScheme)
             .AddPolicyScheme(CallerScheme, "Bearer token or API key", o => o.ForwardDefaultSelector = context =>
                 ApiKeyAuthentication.KeyOf(context.Request) is null ? BearerTokenDefaults.AuthenticationScheme : ApiKeyAuthentication.SchemeName)
@@ -297,13 +298,6 @@ public static class SalesKernelHostingExtensions
             o.FallbackPolicy = new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build();
             o.AddPolicy(TenantApi.PlatformAdminPolicy, p => p.RequireClaim(CallerContext.PlatformClaim, "true"));
             o.AddPolicy(TenantPluginApi.TenantAdminPolicy, p => p.RequireClaim(AuthApi.TenantAdminClaim, "true"));
-        });
-        services.AddRateLimiter(o =>
-        {
-            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            o.AddPolicy(AuthApi.LoginRateLimit, context => RateLimitPartition.GetFixedWindowLimiter(
-                context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-                _ => new FixedWindowRateLimiterOptions { PermitLimit = security.SignInsPerMinute, Window = TimeSpan.FromMinutes(1) }));
         });
     }
 

@@ -84,9 +84,36 @@ internal sealed class QueryPlans
     /// <summary>The compiled rows of a query built under <paramref name="sink"/>; null when it cannot or should not be compiled.</summary>
     public Rows? Get(IQueryable<object?[]> query, ParameterSink sink)
     {
-        if (_plans.TryGetValue(query.Expression, out var plan)) return plan;
+        if (_plans.TryGetValue(query.Expression, out var plan))
+        {
+            Probe.Value?.Seen(this, made: false);
+            return plan;
+        }
         if (_plans.Count >= MaxPlans || !CompileMethods.ContainsKey(sink.Parameters.Count)) return null;
+        Probe.Value?.Seen(this, made: true);
         return _plans.GetOrAdd(query.Expression, static (expression, s) => Compile(expression, s.Context, [.. s.Parameters]), sink);
+    }
+
+    /// <summary>
+    /// For tests: what the requests made in this execution context did — reused a plan or made one, and in
+    /// which model's plans (a count of a model's plans would also see other hosts' requests on that model,
+    /// and a suite of many hosts may see EF Core build a model again, with plans of its own).
+    /// </summary>
+    internal static readonly AsyncLocal<PlanProbe?> Probe = new();
+
+    internal sealed class PlanProbe
+    {
+        private readonly List<(object Plans, bool Made)> _seen = [];
+
+        public void Seen(object plans, bool made)
+        {
+            lock (_seen) _seen.Add((plans, made));
+        }
+
+        public IReadOnlyList<(object Plans, bool Made)> All
+        {
+            get { lock (_seen) return [.. _seen]; }
+        }
     }
 
     private static Rows Compile(Expression body, ParameterExpression context, ParameterExpression[] parameters)

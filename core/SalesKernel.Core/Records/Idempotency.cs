@@ -232,7 +232,7 @@ internal static class IdempotencyMiddleware
 internal sealed class IdempotencyCleanup(IServiceScopeFactory scopes, TimeProvider clock, Microsoft.Extensions.Configuration.IConfiguration configuration,
     Microsoft.Extensions.Logging.ILogger<IdempotencyCleanup> logger) : Jobs.PollingWorker(clock, configuration, logger)
 {
-    protected override string FailureMessage => "Deleting expired idempotency keys failed";
+    protected override string FailureMessage => "Deleting expired idempotency keys and sign-in counts failed";
 
     public override async Task RunDueAsync(CancellationToken ct)
     {
@@ -241,5 +241,8 @@ internal sealed class IdempotencyCleanup(IServiceScopeFactory scopes, TimeProvid
         var now = Clock.GetUtcNow().UtcDateTime;
         using var turn = await scope.ServiceProvider.GetRequiredService<SqliteWriteGate>().EnterAsync(db, ct);
         await db.AcrossTenants<IdempotencyRecord>().Where(r => r.ExpiresAtUtc <= now).ExecuteDeleteAsync(ct);
+        // the sign-in counts of minutes gone by (Security.SignInLimit) are of no more use either
+        var minuteAgo = now.AddMinutes(-2);
+        await db.Set<Security.SignInWindow>().Where(w => w.WindowStartUtc < minuteAgo).ExecuteDeleteAsync(ct);
     }
 }

@@ -16,23 +16,23 @@ namespace SalesKernel.Core.Security;
 /// <summary>
 /// <c>/api/auth</c>: sign in with email and password for a bearer token and a refresh token; refresh;
 /// change one's password (which revokes every token issued before). Failed sign-ins lock the
-/// account after a few tries; sign-ins are rate-limited per client address.
+/// account after a few tries; sign-ins are limited per client address (<see cref="SignInLimit"/>).
+/// Both are counted in the database, so that they hold across every host sharing it.
 /// </summary>
 internal static class AuthApi
 {
     public const string TenantAdminClaim = "sk:tenant-admin";
-    public const string LoginRateLimit = "sign-in";
 
     public static void MapAuthApi(this IEndpointRouteBuilder app)
     {
         var auth = app.MapGroup("/api/auth").WithTags("Authentication");
-        auth.MapPost("/login", LoginAsync).AllowAnonymous().RequireRateLimiting(LoginRateLimit)
+        auth.MapPost("/login", LoginAsync).AllowAnonymous().AddEndpointFilter<SignInLimit>()
             .WithName("SignIn").WithSummary("Exchange email and password for an access token and a refresh token.")
             .Produces<AccessTokenResponse>().ProducesProblem(401).ProducesProblem(403).ProducesProblem(429);
-        auth.MapPost("/refresh", RefreshAsync).AllowAnonymous().RequireRateLimiting(LoginRateLimit)
+        auth.MapPost("/refresh", RefreshAsync).AllowAnonymous().AddEndpointFilter<SignInLimit>()
             .WithName("RefreshToken").WithSummary("Exchange a refresh token for a new access token and a new refresh token; the one presented is used up.")
             .Produces<AccessTokenResponse>().ProducesProblem(401).ProducesProblem(403);
-        auth.MapPost("/logout", SignOutAsync).AllowAnonymous().RequireRateLimiting(LoginRateLimit)
+        auth.MapPost("/logout", SignOutAsync).AllowAnonymous().AddEndpointFilter<SignInLimit>()
             .WithName("SignOut").WithSummary("End the sign-in a refresh token belongs to: it and every token refreshed from it stop working.")
             .Produces(204);
         auth.MapGet("/me", (ClaimsPrincipal user) => TypedResults.Ok(new CurrentUser(

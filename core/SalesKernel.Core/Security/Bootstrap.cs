@@ -54,7 +54,7 @@ internal static class Bootstrap
 
     private static bool AnotherHostCreatedIt(KernelDbContext db, UserAccount mine)
     {
-        db.Entry(mine).State = EntityState.Detached;
+        db.ChangeTracker.Clear(); // the administrator, and the change stamp the save wrote with it
         return db.AcrossTenants<UserAccount>().Any(u => u.TenantId == null);
     }
 }

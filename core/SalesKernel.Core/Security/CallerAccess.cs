@@ -12,7 +12,7 @@ namespace SalesKernel.Core.Security;
 /// What the caller may do, worked out once per request (from a snapshot shared across requests, see <see cref="AccessSnapshots"/>): the depth of each privilege (roles add up,
 /// the highest depth wins), the teams their depth reaches, and the fields their roles hide or freeze.
 /// </summary>
-public sealed class CallerAccess(KernelDbContext db, CallerContext caller, PermissionCatalog permissions, AccessSnapshots snapshots, TimeProvider clock)
+public sealed class CallerAccess(KernelDbContext db, CallerContext caller, PermissionCatalog permissions, AccessSnapshots snapshots, ChangeStamps stamps)
 {
     private bool _loaded;
     private AccessSnapshot _access = AccessSnapshot.Nobody;
@@ -31,17 +31,17 @@ public sealed class CallerAccess(KernelDbContext db, CallerContext caller, Permi
         if (caller.TenantId is not { } tenant || caller.UserId is not { } userId) return;
         // an API key acts with its role but as its own user (owner and share checks use the user)
         var who = caller.ApiKeyRoleId is { } keyRole ? $"key:{keyRole}:{userId}" : userId;
-        if (snapshots.TryGet(tenant, who, out var cached))
+        // the stamps are read before the rows: a change saved while they load leaves this snapshot stale, not wrong
+        var shared = await stamps.CurrentAsync(tenant, cancellationToken);
+        if (snapshots.TryGet(tenant, who, shared, out var cached))
         {
             _access = cached;
             return;
         }
-        // the version is read before the rows: a change saved while they load leaves this snapshot stale, not wrong
         var version = snapshots.Version(tenant);
-        var loadedAt = clock.GetUtcNow();
         var loaded = await LoadFromDatabaseAsync(tenant, userId, cancellationToken);
         if (loaded is null) return;
-        _access = new AccessSnapshot(loaded.Value.Admin, userId, loaded.Value.Team, loaded.Value.Below, loaded.Value.Roles, loaded.Value.Grants, loaded.Value.Rules, version, loadedAt);
+        _access = new AccessSnapshot(loaded.Value.Admin, userId, loaded.Value.Team, loaded.Value.Below, loaded.Value.Roles, loaded.Value.Grants, loaded.Value.Rules, version, shared);
         snapshots.Store(tenant, who, _access);
     }
 

@@ -15,7 +15,8 @@ internal static class SecurityMiddleware
         if (user.Identity?.IsAuthenticated == true
             && Guid.TryParse(user.FindFirstValue(ClaimTypes.NameIdentifier), out var id)
             && user.FindFirstValue(CallerContext.StampClaim) is { } stamp
-            && !await context.RequestServices.GetRequiredService<SecurityStamps>().IsCurrentAsync(id, stamp, context.RequestAborted))
+            && !await context.RequestServices.GetRequiredService<SecurityStamps>().IsCurrentAsync(id,
+                Guid.TryParse(user.FindFirstValue(CallerContext.TenantClaim), out var tenant) ? tenant : null, stamp, context.RequestAborted))
         {
             context.Response.StatusCode = StatusCodes.Status401Unauthorized;
             await Results.Problem(statusCode: 401, title: "The token was revoked",

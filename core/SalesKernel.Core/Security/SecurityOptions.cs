@@ -17,8 +17,16 @@ public sealed class SecurityOptions
     public int LockoutMinutes { get; set; } = 15;
     /// <summary>Sign-in attempts allowed per client address per minute.</summary>
     public int SignInsPerMinute { get; set; } = 10;
-    /// <summary>How long a host trusts its cached copy of a user's security stamp (revocation delay on other hosts).</summary>
+    /// <summary>
+    /// With <see cref="Security.SharedChangeCheck.Interval"/> (and in workers and commands): how long a host trusts
+    /// the shared change stamps it read — the delay after which a change saved by another process is seen.
+    /// </summary>
     public int StampCacheSeconds { get; set; } = 10;
+    /// <summary>
+    /// When a host checks whether access, a token's user, the allow-list, modules or settings changed through
+    /// another host: on every request, or at <see cref="StampCacheSeconds"/>. Null: every request on PostgreSQL, an interval on SQLite.
+    /// </summary>
+    public SharedChangeCheck? SharedChangeCheck { get; set; }
 }
 
 /// <summary>Bound from <c>SalesKernel:Bootstrap</c>: the first platform administrator.</summary>

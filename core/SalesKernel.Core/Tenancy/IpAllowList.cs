@@ -14,20 +14,22 @@ namespace SalesKernel.Core.Tenancy;
 
 /// <summary>
 /// A tenant may restrict where its users and API keys call from (限制访问IP): a list of networks in
-/// CIDR notation. Requests from elsewhere are refused with 403. Cached like the module list.
+/// CIDR notation. Requests from elsewhere are refused with 403. Cached like the module list, while the
+/// tenant's shared change stamp stays the same (<see cref="ChangeStamps"/>).
 /// </summary>
-public sealed class IpAllowList(IServiceScopeFactory scopes, TimeProvider clock)
+public sealed class IpAllowList(ChangeStamps stamps)
 {
-    private readonly ConcurrentDictionary<Guid, (DateTimeOffset At, IReadOnlyList<IPNetwork> Networks)> _cache = new();
+    private readonly ConcurrentDictionary<Guid, (SharedStamp Shared, IReadOnlyList<IPNetwork> Networks)> _cache = new();
 
     public async Task<IReadOnlyList<IPNetwork>> NetworksAsync(Guid tenant, CancellationToken cancellationToken)
     {
-        if (_cache.TryGetValue(tenant, out var cached) && clock.GetUtcNow() - cached.At < TenantModules.MaxAge) return cached.Networks;
-        using var scope = scopes.CreateScope();
-        var db = scope.ServiceProvider.GetRequiredService<KernelDbContext>();
+        var shared = await stamps.CurrentAsync(tenant, cancellationToken);
+        if (_cache.TryGetValue(tenant, out var cached) && cached.Shared == shared) return cached.Networks;
+        await using var lease = stamps.Context();
+        var db = lease.Db;
         var text = await db.Tenants.AsNoTracking().Where(t => t.Id == tenant).Select(t => t.AllowedNetworks).FirstOrDefaultAsync(cancellationToken);
         var networks = Parse(text, out _);
-        _cache[tenant] = (clock.GetUtcNow(), networks);
+        _cache[tenant] = (shared, networks);
         return networks;
     }
 

@@ -70,24 +70,25 @@ namespace SalesKernel.Core.Tenancy
         }
     }
 
-    /// <summary>Each tenant's time zone and currency, cached like its modules (a change shows on other hosts within seconds).</summary>
-    public sealed class TenantSettingsCache(IServiceScopeFactory scopes, TimeProvider clock, Microsoft.Extensions.Configuration.IConfiguration configuration)
+    /// <summary>Each tenant's time zone and currency, cached like its modules (while the tenant's shared change stamp stays the same).</summary>
+    public sealed class TenantSettingsCache(Security.ChangeStamps stamps, Microsoft.Extensions.Configuration.IConfiguration configuration)
     {
         public sealed record Settings(TimeZoneInfo Zone, string Currency);
 
-        private readonly ConcurrentDictionary<Guid, (DateTimeOffset At, Settings Settings)> _cache = new();
+        private readonly ConcurrentDictionary<Guid, (Security.SharedStamp Shared, Settings Settings)> _cache = new();
 
         /// <summary>The currency of a tenant that set none (<c>SalesKernel:Tenants:DefaultCurrency</c>, CNY by default).</summary>
         public string DefaultCurrency => configuration["SalesKernel:Tenants:DefaultCurrency"] is { Length: 3 } c ? c : "CNY";
 
         public async Task<Settings> GetAsync(Guid tenant, CancellationToken cancellationToken)
         {
-            if (_cache.TryGetValue(tenant, out var cached) && clock.GetUtcNow() - cached.At < TenantModules.MaxAge) return cached.Settings;
-            using var scope = scopes.CreateScope();
-            var db = scope.ServiceProvider.GetRequiredService<KernelDbContext>();
+            var shared = await stamps.CurrentAsync(tenant, cancellationToken);
+            if (_cache.TryGetValue(tenant, out var cached) && cached.Shared == shared) return cached.Settings;
+            await using var lease = stamps.Context();
+            var db = lease.Db;
             var row = await db.Tenants.AsNoTracking().Where(t => t.Id == tenant).Select(t => new { t.TimeZone, t.Currency }).FirstOrDefaultAsync(cancellationToken);
             var settings = new Settings(Calendar.TryZone(row?.TimeZone, out var zone) ? zone : TimeZoneInfo.Utc, row?.Currency ?? DefaultCurrency);
-            _cache[tenant] = (clock.GetUtcNow(), settings);
+            _cache[tenant] = (shared, settings);
             return settings;
         }
 
