@@ -19,8 +19,9 @@ namespace SalesKernel.Core.Outbox;
 /// Several hosts on one database share the work: a host leases a batch of events at once (one
 /// update; on PostgreSQL the batch is chosen <c>FOR UPDATE SKIP LOCKED</c>, so hosts polling together
 /// take different events without waiting for each other) before handing them on, so each event goes
-/// to its handlers once, whichever host takes it; events leased by a host that died are taken again
-/// when the lease runs out. The batch's progress is saved at its end, in one write, tried again while
+/// to its handlers once, whichever host takes it. The lease is short (15 s) and the host holding it
+/// renews it every third of its length while the batch runs, so a slow handler keeps its events, and
+/// events leased by a host that died are taken again within seconds, when the lease runs out. The batch's progress is saved at its end, in one write, tried again while
 /// the database refuses it. Each host keeps
 /// the order of the events it takes; across hosts, events of different records may be handled side by side.
 /// </summary>
@@ -31,11 +32,11 @@ internal sealed class OutboxDispatcher(IServiceScopeFactory scopes, OutboxSignal
     private const int BatchSize = 100;
 
     /// <summary>
-    /// How long a host holds the events it is handing on (<c>SalesKernel:Outbox:LeaseSeconds</c>, 60; at
-    /// least 10): what events a host that died had taken wait at most, and twice the time a batch's
-    /// handlers get before the rest of the batch is let go.
+    /// How long a host holds the events it is handing on before it renews the lease
+    /// (<c>SalesKernel:Outbox:LeaseSeconds</c>, 15; at least 2): what events a host that died had taken
+    /// wait at most, and twice the time a batch's handlers get before the rest of the batch is let go.
     /// </summary>
-    private readonly TimeSpan _leaseTime = TimeSpan.FromSeconds(Math.Max(10, configuration.GetValue(LeaseSetting, 60)));
+    private readonly TimeSpan _leaseTime = TimeSpan.FromSeconds(Math.Max(2, configuration.GetValue(LeaseSetting, 15)));
     public const string LeaseSetting = "SalesKernel:Outbox:LeaseSeconds";
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -67,10 +68,13 @@ internal sealed class OutboxDispatcher(IServiceScopeFactory scopes, OutboxSignal
         var gate = scope.ServiceProvider.GetRequiredService<SqliteWriteGate>();
         List<OutboxMessage> batch;
         using (await gate.EnterAsync(db, cancellationToken)) batch = await LeaseAsync(db, now, cancellationToken);
-        // slow handlers must not outlive the lease: past half of it, the rest of the batch is let go for the next poll
-        var until = now + _leaseTime;
+        // past half the lease, the rest of the batch is let go for the next poll, of any host; the
+        // handler running then keeps its event, for the lease is renewed while the batch runs
+        var lease = new BatchLease(now + _leaseTime);
         var deadline = now + _leaseTime / 2;
         var handled = new HashSet<long>();
+        using var renewing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var renewal = batch.Count > 0 ? RenewAsync(batch, handled, lease, renewing.Token) : Task.CompletedTask;
         // what the batch's tenants have — webhook subscriptions, entity sets with automation rules — read once per batch, not per event
         var hooks = new Dictionary<Guid, List<Webhooks.WebhookSubscription>>();
         var automated = new Dictionary<Guid, HashSet<string>>();
@@ -78,7 +82,7 @@ internal sealed class OutboxDispatcher(IServiceScopeFactory scopes, OutboxSignal
         {
             foreach (var message in batch)
             {
-                if (clock.GetUtcNow().UtcDateTime > deadline) break;
+                if (clock.GetUtcNow().UtcDateTime > deadline || lease.Lost) break;
                 var set = sets.Find(message.EntitySet);
                 try
                 {
@@ -118,23 +122,84 @@ internal sealed class OutboxDispatcher(IServiceScopeFactory scopes, OutboxSignal
                     logger.LogWarning("Event {Id} of {Set} failed (attempt {Attempt}), retrying at {Next}: {Error}",
                         message.Id, message.EntitySet, message.Attempts, message.NextAttemptAtUtc, message.LastError);
                 }
-                handled.Add(message.Id);
+                lock (handled) handled.Add(message.Id);
             }
         }
         finally
         {
-            // what was not handled (a stop, the deadline) is let go at once for the next poll, of any host
+            await renewing.CancelAsync();
+            await renewal;
+            // what was not handled (a stop, the deadline) is let go at once for the next poll, of any host —
+            // unless the lease was lost (the database was away longer than it): then another host may hold it
             foreach (var message in batch.Where(m => !handled.Contains(m.Id)))
             {
+                if (lease.Lost)
+                {
+                    db.Entry(message).State = EntityState.Detached;
+                    continue;
+                }
                 message.LeasedUntilUtc = null;
                 db.Entry(message).Property(m => m.LeasedUntilUtc).IsModified = true;
             }
             // the batch's progress in one write, even when the host is stopping — unless the lease ran out
             // meanwhile: then another host may hold these events, and its lease is not to be overwritten
-            if (batch.Count > 0) await SaveProgressAsync(db, gate, until, cancellationToken);
+            if (batch.Count > 0) await SaveProgressAsync(db, gate, lease.Until, cancellationToken);
         }
         if (batch.Count > 0) signal.Notify(); // webhook deliveries may be waiting now
         return batch.Count;
+    }
+
+    /// <summary>Until when this host holds its batch; renewed while the batch runs.</summary>
+    private sealed class BatchLease(DateTime until)
+    {
+        public DateTime Until { get; set; } = until;
+
+        /// <summary>A renewal found the lease already run out and taken: the batch stops and lets nothing go.</summary>
+        public bool Lost { get; set; }
+    }
+
+    /// <summary>
+    /// Every third of the lease, the batch's events not handled yet are leased again from now — only
+    /// those this host still holds (the lease unchanged): one that ran out while the database was away
+    /// may be another host's by now, and the batch then stops.
+    /// </summary>
+    private async Task RenewAsync(List<OutboxMessage> batch, HashSet<long> handled, BatchLease lease, CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(_leaseTime / 3, clock, stop);
+                List<long> open;
+                lock (handled) open = [.. batch.Where(m => !handled.Contains(m.Id)).Select(m => m.Id)];
+                if (open.Count == 0) return;
+                var held = lease.Until;
+                var renewed = clock.GetUtcNow().UtcDateTime + _leaseTime;
+                using var scope = scopes.CreateScope();
+                var db = scope.ServiceProvider.GetRequiredService<KernelDbContext>();
+                int count;
+                using (await scope.ServiceProvider.GetRequiredService<SqliteWriteGate>().EnterAsync(db, stop))
+                    count = await db.AcrossTenants<OutboxMessage>().Where(m => open.Contains(m.Id) && m.LeasedUntilUtc == held && m.DispatchedAtUtc == null)
+                        .ExecuteUpdateAsync(s => s.SetProperty(m => m.LeasedUntilUtc, renewed), stop);
+                if (count < open.Count && clock.GetUtcNow().UtcDateTime >= held)
+                {
+                    lease.Lost = true;
+                    logger.LogWarning("The outbox lease ran out before it could be renewed; {Count} events are left to other hosts", open.Count - count);
+                }
+                // the renewed ones hold until the new time; any lost are not saved over
+                if (count > 0) lease.Until = renewed;
+                if (lease.Lost) return;
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                // the database away: tried again at the next third; the lease still stands until it runs out
+                logger.LogWarning("The outbox lease could not be renewed: {Error}", e.InnerException?.Message ?? e.Message);
+            }
+        }
     }
 
     /// <summary>

@@ -19,7 +19,7 @@ namespace SalesKernel.Core.Webhooks;
 /// <see cref="MaxAttempts"/>. Deliveries live in the database, so none is lost across a restart.
 /// Several hosts on one database send each attempt once: a host leases a delivery (one conditional
 /// update) before sending it and lets it go when the attempt is recorded; a delivery whose host died
-/// mid-send is taken again when the lease (<c>SalesKernel:Webhooks:LeaseSeconds</c>, 60) runs out.
+/// mid-send is taken again when the lease (<c>SalesKernel:Webhooks:LeaseSeconds</c>, 20) runs out.
 /// </summary>
 internal sealed class WebhookSender(IServiceScopeFactory scopes, IHttpClientFactory clients, IDataProtectionProvider protection,
     OutboxSignal signal, TimeProvider clock, IConfiguration configuration, ILogger<WebhookSender> logger) : BackgroundService
@@ -50,7 +50,7 @@ internal sealed class WebhookSender(IServiceScopeFactory scopes, IHttpClientFact
     }
 
     /// <summary>How long a host holds a delivery it is sending (longer than the 10 s a receiver has to answer).</summary>
-    private TimeSpan LeaseTime => TimeSpan.FromSeconds(Math.Max(15, configuration.GetValue("SalesKernel:Webhooks:LeaseSeconds", 60)));
+    private TimeSpan LeaseTime => TimeSpan.FromSeconds(Math.Max(15, configuration.GetValue("SalesKernel:Webhooks:LeaseSeconds", 20)));
 
     private async Task<int> SendDueAsync(CancellationToken ct)
     {

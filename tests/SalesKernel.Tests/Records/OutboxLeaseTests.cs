@@ -45,4 +45,27 @@ public sealed class OutboxLeaseTests : IDisposable
         Assert.Equal(count, received.Count);
         Assert.Equal(count, received.Distinct().Count());
     }
+
+    [Fact]
+    public async Task A_handler_slower_than_the_lease_keeps_its_event_for_the_lease_is_renewed()
+    {
+        // a three-second lease, a handler that takes seven: without renewal the other host would take the event after three
+        var settings = new Dictionary<string, string?>
+        {
+            ["SalesKernel:Outbox:LeaseSeconds"] = "3",
+            ["SalesKernel:Plugins:Settings:credit:HandlerDelayMs"] = "7000",
+        };
+        await using var first = new KernelHost(_plugins, _db, settings);
+        await using var second = new KernelHost(_plugins, _db, settings);
+        using var admin = await first.TenantClientAsync("acme");
+        using var other = await second.SignedInClientAsync(KernelHost.TenantAdminEmail("acme"), KernelHost.TenantPassword);
+        await admin.CreateAsync("/api/customers/customers", new { name = "Slowly handled" });
+
+        Assert.True(await Eventually.HoldsAsync(async () => Convert.ToInt64(await _db.ScalarAsync(
+            "SELECT COUNT(*) FROM sk_outbox WHERE \"EntitySet\" = 'customers.customers' AND \"DispatchedAtUtc\" IS NULL")) == 0, TimeSpan.FromSeconds(30)));
+        var started = await admin.GetFromJsonAsync<int>("/api/credit/started") + await other.GetFromJsonAsync<int>("/api/credit/started");
+        Assert.Equal(1, started);
+        var received = (await admin.GetFromJsonAsync<JsonArray>("/api/credit/received"))!.Count + (await other.GetFromJsonAsync<JsonArray>("/api/credit/received"))!.Count;
+        Assert.Equal(1, received);
+    }
 }

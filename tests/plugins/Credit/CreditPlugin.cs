@@ -50,6 +50,7 @@ public sealed class CreditPlugin : ISalesKernelPlugin
         // a slow handler (SalesKernel:Plugins:Settings:credit:HandlerDelayMs), so hosts sharing a database overlap
         builder.Services.AddSingleton(new ReceivedEvents(TimeSpan.FromMilliseconds(int.TryParse(builder.Configuration["HandlerDelayMs"], out var delay) ? delay : 0)));
         builder.MapEndpoints(e => e.MapGet("/received", (ReceivedEvents received) => TypedResults.Ok(received.All)));
+        builder.MapEndpoints(e => e.MapGet("/started", (ReceivedEvents received) => TypedResults.Ok(received.Started)));
         // what the store lets plugin code see: the caller's records by default, the tenant's when asked by name
         builder.MapEndpoints(e => e.MapGet("/customer-counts", async (IEntityStore store, CancellationToken ct) => TypedResults.Ok(new
         {
@@ -153,13 +154,18 @@ public sealed class TolerantLog(IEntityStore store) : IEntityHandler<Customer>
 public sealed class ReceivedEvents(TimeSpan delay)
 {
     private readonly ConcurrentQueue<object> _events = new();
+    private int _started;
     private TimeSpan Delay { get; } = delay;
     public IReadOnlyList<object> All => [.. _events];
+
+    /// <summary>How many times the handler began, finished or not.</summary>
+    public int Started => Volatile.Read(ref _started);
 
     public sealed class Handler(ReceivedEvents received) : IEntityEventHandler<Customer>
     {
         public async Task HandleAsync(EntityEvent entityEvent, CancellationToken cancellationToken)
         {
+            Interlocked.Increment(ref received._started);
             if (received.Delay > TimeSpan.Zero) await Task.Delay(received.Delay, cancellationToken);
             received._events.Enqueue(new { entityEvent.Sequence, entityEvent.RecordId, Operation = entityEvent.Operation.ToString(), entityEvent.ChangesJson });
         }
