@@ -15,6 +15,12 @@ public sealed class PluginDescriptor(string directory)
     public PluginState State { get; private set; } = PluginState.Loaded;
     public string? Reason { get; private set; }
     public Assembly? Assembly { get; internal set; }
+
+    /// <summary>
+    /// McMaster's loader that holds the plugin's load context: kept for the life of the host (an
+    /// unloadable context whose loader is collected is unloaded with it).
+    /// </summary>
+    internal McMaster.NETCore.Plugins.PluginLoader? Loader { get; set; }
     /// <summary>What the plugin declared; null unless its Configure succeeded and its model is valid.</summary>
     internal PluginRegistration? Registration { get; set; }
 

@@ -1,6 +1,7 @@
 using System.Reflection;
 using Microsoft.Extensions.Configuration;
 using Semver;
+using McMasterLoader = McMaster.NETCore.Plugins.PluginLoader;
 using SalesKernel.Sdk;
 
 namespace SalesKernel.Core.Plugins;
@@ -37,7 +38,7 @@ public sealed class PluginLoader(string pluginsPath, IConfiguration configuratio
 
         CheckDependencies(byId);
         var ordered = DependencyOrder(byId);
-        var sharedAssemblies = PluginLoadContext.SharedAssemblyNames(
+        var sharedAssemblies = PluginSharing.SharedAssemblyNames(
             typeof(ISalesKernelPlugin).Assembly,
             typeof(Microsoft.EntityFrameworkCore.SqliteDbContextOptionsBuilderExtensions).Assembly,
             typeof(Microsoft.EntityFrameworkCore.NpgsqlDbContextOptionsBuilderExtensions).Assembly);
@@ -164,8 +165,20 @@ public sealed class PluginLoader(string pluginsPath, IConfiguration configuratio
             foreach (var dep in manifest.Dependencies.Select(d => byId[d.Id].Assembly!))
                 if (!dependencyAssemblies.TryAdd(dep.GetName().Name!, dep))
                     throw new InvalidOperationException($"two of its dependencies are built as the same assembly {dep.GetName().Name}");
-            var context = new PluginLoadContext(plugin.Id, assemblyPath, sharedAssemblies, dependencyAssemblies);
-            var assembly = context.LoadFromAssemblyPath(assemblyPath);
+            // McMaster's context for the plugin: shared types preferred from the host (and the dependencies'
+            // contexts), the plugin's own assemblies from its folder
+            var unloadable = configuration.GetValue("SalesKernel:Plugins:Unloadable", false);
+            var loader = McMasterLoader.CreateFromAssemblyFile(assemblyPath, config =>
+            {
+                config.PreferSharedTypes = true;
+                config.IsUnloadable = unloadable;
+                if (dependencyAssemblies.Count > 0) config.DefaultContext = new PluginSharing.DependencyContext(plugin.Id, dependencyAssemblies, unloadable);
+                else config.DefaultContext = System.Runtime.Loader.AssemblyLoadContext.Default;
+                foreach (var name in PluginSharing.PrivateAssemblyNames(plugin.Directory, sharedAssemblies, dependencyAssemblies))
+                    config.PrivateAssemblies.Add(name);
+            });
+            plugin.Loader = loader;
+            var assembly = loader.LoadDefaultAssembly();
             var entryTypes = assembly.GetExportedTypes()
                 .Where(t => typeof(ISalesKernelPlugin).IsAssignableFrom(t) && t is { IsAbstract: false, IsInterface: false })
                 .ToList();

@@ -37,6 +37,36 @@ public sealed class PluginLoadingTests : IDisposable
     }
 
     [Fact]
+    public async Task A_dependent_that_carries_a_copy_of_its_dependency_still_shares_the_dependency_types()
+    {
+        // a build that copied the customers assembly into the dependent's folder: the copy must not be loaded
+        _plugins.Add(PluginFolder.Customers).Add(PluginFolder.SchemaProbe, m => m["id"] = "aa-notes");
+        File.Copy(Path.Combine(_plugins.Path, PluginFolder.Customers, PluginFolder.Customers + ".dll"),
+            Path.Combine(_plugins.Path, PluginFolder.SchemaProbe, PluginFolder.Customers + ".dll"));
+        await using var host = new KernelHost(_plugins, _db);
+
+        Assert.All(await host.PluginsAsync(), p => Assert.Equal("Loaded", p.State));
+        using var client = await host.TenantClientAsync();
+        (await client.PostAsJsonAsync("/api/customers/customers", new { name = "Acme" })).EnsureSuccessStatusCode();
+        var counts = await client.GetFromJsonAsync<JsonArray>("/api/aa-notes/notes-per-customer");
+        Assert.Equal("Acme", counts![0]!["name"]!.GetValue<string>());
+    }
+
+    [Theory]
+    [InlineData("false", false)]
+    [InlineData("true", true)]
+    public async Task Plugin_contexts_are_collectible_only_when_configured(string unloadable, bool collectible)
+    {
+        _plugins.Add(PluginFolder.LibV1);
+        await using var host = new KernelHost(_plugins, _db, new Dictionary<string, string?> { ["SalesKernel:Plugins:Unloadable"] = unloadable });
+        using var client = await host.TenantClientAsync();
+
+        var probe = await client.GetFromJsonAsync<JsonObject>("/api/lib-v1/library");
+        Assert.Equal(collectible, probe!["collectible"]!.GetValue<bool>());
+        Assert.Equal("sales kernel plugin", probe["humanized"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task A_missing_dependency_fails_the_plugin_and_the_host_starts_with_the_rest()
     {
         _plugins.Add(PluginFolder.SchemaProbe).Add(PluginFolder.LibV1);
@@ -181,8 +211,9 @@ public sealed class PluginLoadingTests : IDisposable
         var v2 = await client.GetFromJsonAsync<JsonObject>("/api/lib-v2/library");
         Assert.StartsWith("2.14.", v1!["assembly"]!.GetValue<string>());
         Assert.StartsWith("3.0.", v2!["assembly"]!.GetValue<string>());
-        Assert.Equal("plugin:lib-v1", v1["context"]!.GetValue<string>());
-        Assert.Equal("plugin:lib-v2", v2["context"]!.GetValue<string>());
+        // each from its plugin's own load context (McMaster names it after the plugin's main assembly)
+        Assert.Equal("SalesKernel.TestPlugins.LibV1", v1["context"]!.GetValue<string>());
+        Assert.Equal("SalesKernel.TestPlugins.LibV2", v2["context"]!.GetValue<string>());
         Assert.Equal("sales kernel plugin", v1["humanized"]!.GetValue<string>());
         Assert.Equal("sales kernel plugin", v2["humanized"]!.GetValue<string>());
     }

@@ -14,5 +14,6 @@ public sealed class LibraryProbePlugin : ISalesKernelPlugin
             Assembly = typeof(StringHumanizeExtensions).Assembly.GetName().Version!.ToString(),
             Context = System.Runtime.Loader.AssemblyLoadContext.GetLoadContext(typeof(StringHumanizeExtensions).Assembly)!.Name,
             Humanized = "sales_kernel_plugin".Humanize(),
+            Collectible = System.Runtime.Loader.AssemblyLoadContext.GetLoadContext(typeof(LibraryProbePlugin).Assembly)!.IsCollectible,
         })));
 }
