@@ -98,6 +98,7 @@ public static class SalesKernelHostingExtensions
         builder.Services.AddHttpClient(Webhooks.WebhookSender.ClientName, c => c.Timeout = TimeSpan.FromSeconds(10))
             .ConfigurePrimaryHttpMessageHandler(() => Webhooks.WebhookSender.Handler(allowPrivateWebhooks));
         builder.Services.AddHostedService<Webhooks.WebhookSender>();
+        Telemetry.TelemetrySetup.AddKernelTelemetry(builder);
 
         builder.Services.ConfigureHttpJsonOptions(o =>
         {
@@ -176,6 +177,7 @@ public static class SalesKernelHostingExtensions
         app.MapWebhookApi();
         app.MapApprovalApi();
         Automation.AutomationApi.MapAutomationApi(app);
+        Telemetry.TelemetrySetup.MapKernelTelemetry(app);
         app.MapHealthChecks("/health").AllowAnonymous();
         // for a load balancer: live = the process answers; ready = database reachable, schema current, not stopping
         app.MapHealthChecks("/health/live", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
@@ -298,6 +300,7 @@ public static class SalesKernelHostingExtensions
             o.FallbackPolicy = new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build();
             o.AddPolicy(TenantApi.PlatformAdminPolicy, p => p.RequireClaim(CallerContext.PlatformClaim, "true"));
             o.AddPolicy(TenantPluginApi.TenantAdminPolicy, p => p.RequireClaim(AuthApi.TenantAdminClaim, "true"));
+            Telemetry.TelemetrySetup.AddScrapePolicy(o, builder.Configuration);
         });
     }
 

@@ -19,7 +19,7 @@ namespace SalesKernel.Core.Jobs;
 /// earliest missed time, and is then scheduled after now.
 /// </summary>
 internal sealed class JobScheduler(IServiceScopeFactory scopes, PluginCatalog catalog, TimeProvider clock, IConfiguration configuration,
-    ILogger<JobScheduler> logger) : PollingWorker(clock, configuration, logger)
+    ILogger<JobScheduler> logger, Telemetry.KernelMetrics metrics) : PollingWorker(clock, configuration, logger)
 {
     private readonly string _host = Truncate($"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}", 100);
 
@@ -134,6 +134,7 @@ internal sealed class JobScheduler(IServiceScopeFactory scopes, PluginCatalog ca
             logger.LogWarning("Job {Job} for tenant {Tenant} failed: {Error}", job.FullName, tenant, record.Error);
         }
         record.FinishedAtUtc = Clock.GetUtcNow().UtcDateTime;
+        metrics.JobRan(job.FullName, record.Status == "Succeeded");
         db.ChangeTracker.Clear();
         db.Attach(record).State = EntityState.Modified;
         await db.SaveChangesAsync(CancellationToken.None);

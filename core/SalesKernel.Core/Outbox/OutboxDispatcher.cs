@@ -26,7 +26,7 @@ namespace SalesKernel.Core.Outbox;
 /// the order of the events it takes; across hosts, events of different records may be handled side by side.
 /// </summary>
 internal sealed class OutboxDispatcher(IServiceScopeFactory scopes, OutboxSignal signal, TimeProvider clock, IConfiguration configuration,
-    ILogger<OutboxDispatcher> logger) : BackgroundService
+    ILogger<OutboxDispatcher> logger, Telemetry.KernelMetrics metrics) : BackgroundService
 {
     public static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(2);
     private const int BatchSize = 100;
@@ -115,6 +115,7 @@ internal sealed class OutboxDispatcher(IServiceScopeFactory scopes, OutboxSignal
                     message.Attempts++;
                     var text = $"{error.GetType().Name}: {error.Message}";
                     message.LastError = text.Length > 2000 ? text[..2000] : text;
+                    metrics.EventFailed(message.EntitySet);
                     message.NextAttemptAtUtc = now + Backoff(message.Attempts);
                     // free it for whichever host retries first
                     message.LeasedUntilUtc = null;
@@ -143,7 +144,8 @@ internal sealed class OutboxDispatcher(IServiceScopeFactory scopes, OutboxSignal
             }
             // the batch's progress in one write, even when the host is stopping — unless the lease ran out
             // meanwhile: then another host may hold these events, and its lease is not to be overwritten
-            if (batch.Count > 0) await SaveProgressAsync(db, gate, lease.Until, cancellationToken);
+            if (batch.Count > 0 && await SaveProgressAsync(db, gate, lease.Until, cancellationToken))
+                metrics.EventsHandedOn(batch.Count(m => m.DispatchedAtUtc is not null));
         }
         if (batch.Count > 0) signal.Notify(); // webhook deliveries may be waiting now
         return batch.Count;
@@ -205,19 +207,19 @@ internal sealed class OutboxDispatcher(IServiceScopeFactory scopes, OutboxSignal
     /// <summary>
     /// The batch's progress in one write. When the database refuses it (a connection lost), it is tried
     /// again — 0.2 s, 0.4 s, … at most 5 s apart — for as long as the lease runs, so the events are let go
-    /// as soon as the database answers again instead of waiting for the lease to run out.
+    /// as soon as the database answers again instead of waiting for the lease to run out. True when saved.
     /// </summary>
-    private async Task SaveProgressAsync(KernelDbContext db, SqliteWriteGate gate, DateTime until, CancellationToken stopping)
+    private async Task<bool> SaveProgressAsync(KernelDbContext db, SqliteWriteGate gate, DateTime until, CancellationToken stopping)
     {
         var pause = TimeSpan.FromMilliseconds(200);
         for (var attempt = 1; ; attempt++)
         {
             // past the lease another host may hold these events: its lease is not to be overwritten
-            if (clock.GetUtcNow().UtcDateTime + pause >= until) return;
+            if (clock.GetUtcNow().UtcDateTime + pause >= until) return false;
             try
             {
                 using (await gate.EnterAsync(db, CancellationToken.None)) await db.SaveChangesAsync(CancellationToken.None);
-                return;
+                return true;
             }
             catch (Exception e) when (e is DbUpdateException or System.Data.Common.DbException or InvalidOperationException or TimeoutException)
             {
@@ -225,14 +227,14 @@ internal sealed class OutboxDispatcher(IServiceScopeFactory scopes, OutboxSignal
                     attempt, pause, e.InnerException?.Message ?? e.Message);
             }
             // a host that is stopping tries once: what it held waits for its lease, as if it had died
-            if (stopping.IsCancellationRequested) return;
+            if (stopping.IsCancellationRequested) return false;
             try
             {
                 await Task.Delay(pause, clock, stopping);
             }
             catch (OperationCanceledException)
             {
-                return;
+                return false;
             }
             pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
         }

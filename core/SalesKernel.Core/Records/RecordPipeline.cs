@@ -33,7 +33,8 @@ public sealed class RecordPipeline(
     TenantModules modules,
     CallerAccess access,
     TimeProvider clock,
-    SqliteWriteGate writeGate) : IEntityStore
+    SqliteWriteGate writeGate,
+    Telemetry.KernelMetrics metrics) : IEntityStore
 {
     /// <summary>How deeply handlers may nest writes inside writes before the kernel calls it a loop.</summary>
     public const int MaxDepth = 8;
@@ -81,7 +82,27 @@ public sealed class RecordPipeline(
     public async Task<EntityEntry> CreateAsync(EntitySetDescriptor set, object entity, IReadOnlyDictionary<RecordField, object?> values, CancellationToken cancellationToken)
     {
         await PrepareAsync(cancellationToken);
-        return await InTransactionAsync(() => CreateInTransactionAsync(set, entity, values, cancellationToken), cancellationToken);
+        return await MeasuredAsync(set, "create", 1, () => InTransactionAsync(() => CreateInTransactionAsync(set, entity, values, cancellationToken), cancellationToken));
+    }
+
+    /// <summary>
+    /// A write counted in <c>saleskernel.pipeline.writes</c> by its outcome — the outermost one only: a
+    /// handler's nested write is part of the write that caused it, committed or rolled back with it.
+    /// </summary>
+    private async Task<T> MeasuredAsync<T>(EntitySetDescriptor set, string operation, int records, Func<Task<T>> write)
+    {
+        if (db.Database.CurrentTransaction is not null) return await write();
+        try
+        {
+            var result = await write();
+            metrics.Written(set.FullName, operation, "committed", records);
+            return result;
+        }
+        catch (Exception e)
+        {
+            metrics.Written(set.FullName, operation, Telemetry.KernelMetrics.Outcome(e), records);
+            throw;
+        }
     }
 
     /// <summary>
@@ -102,7 +123,7 @@ public sealed class RecordPipeline(
         for (var i = 0; i < items.Count; i++)
             if (items[i].Entity is IEntity { Id: var id } && id != Guid.Empty && !ids.TryAdd(id, i))
                 throw new RecordValidationException(new Dictionary<string, string[]> { [$"items[{i}].id"] = [$"repeats the id of items[{ids[id]}]"] });
-        return await InTransactionAsync(async () =>
+        return await MeasuredAsync(set, "create", items.Count, () => InTransactionAsync<IReadOnlyList<EntityEntry>>(async () =>
         {
             var entries = new List<EntityEntry>(items.Count);
             var invalid = new Dictionary<string, string[]>();
@@ -147,7 +168,7 @@ public sealed class RecordPipeline(
             }
             if (invalid.Count > 0) throw new RecordValidationException(invalid);
             return (IReadOnlyList<EntityEntry>)entries;
-        }, cancellationToken);
+        }, cancellationToken));
     }
 
     /// <summary>How many records of a bulk create are checked and written together (one SaveChanges).</summary>
@@ -234,7 +255,7 @@ public sealed class RecordPipeline(
     public async Task<EntityEntry> UpdateAsync(EntitySetDescriptor set, Guid id, long? expectedVersion, Action<EntityEntry> change, CancellationToken cancellationToken)
     {
         await PrepareAsync(cancellationToken);
-        return await InTransactionAsync(async () =>
+        return await MeasuredAsync(set, "update", 1, () => InTransactionAsync<EntityEntry>(async () =>
         {
             var entry = await FindTrackedAsync(set, id, expectedVersion, Privileges.Update, cancellationToken);
             change(entry);
@@ -250,17 +271,17 @@ public sealed class RecordPipeline(
             entry.Property(SystemFields.Version).CurrentValue = version + 1;
             await RunStagesAsync(set, entry, WriteOperation.Update, cancellationToken);
             return entry;
-        }, cancellationToken);
+        }, cancellationToken));
     }
 
     public async Task DeleteAsync(EntitySetDescriptor set, Guid id, long? expectedVersion, CancellationToken cancellationToken)
     {
         await PrepareAsync(cancellationToken);
-        await InTransactionAsync(async () =>
+        await MeasuredAsync(set, "delete", 1, () => InTransactionAsync<int>(async () =>
         {
             await DeleteRecordAsync(set, id, expectedVersion, cancellationToken);
             return 0;
-        }, cancellationToken);
+        }, cancellationToken));
     }
 
     /// <summary>The most records one delete may cascade to or detach per relation; beyond it the caller deletes them first.</summary>
@@ -357,7 +378,7 @@ public sealed class RecordPipeline(
     public async Task<EntityEntry> AssignAsync(EntitySetDescriptor set, Guid id, string? ownerId, string? teamId, long? expectedVersion, CancellationToken cancellationToken)
     {
         await PrepareAsync(cancellationToken);
-        return await InTransactionAsync(async () =>
+        return await MeasuredAsync(set, "assign", 1, () => InTransactionAsync<EntityEntry>(async () =>
         {
             var entry = await FindTrackedAsync(set, id, expectedVersion, Privileges.Assign, cancellationToken);
             entry.Property(SystemFields.OwnerId).CurrentValue = ownerId;
@@ -369,7 +390,7 @@ public sealed class RecordPipeline(
             entry.Property(SystemFields.Version).CurrentValue = version + 1;
             await RunStagesAsync(set, entry, WriteOperation.Update, cancellationToken);
             return entry;
-        }, cancellationToken);
+        }, cancellationToken));
     }
 
     /// <summary>Shares a record with a user of the tenant, or stops sharing it: needs the share privilege over the record.</summary>
@@ -426,7 +447,7 @@ public sealed class RecordPipeline(
         CancellationToken cancellationToken, bool asSystem = false, string? name = null)
     {
         await PrepareAsync(cancellationToken);
-        return await InTransactionAsync(async () =>
+        return await MeasuredAsync(set, "transition", 1, () => InTransactionAsync<EntityEntry>(async () =>
         {
             var wasSystem = _system;
             _system = asSystem || wasSystem;
@@ -450,7 +471,7 @@ public sealed class RecordPipeline(
                 _transitionName = null;
             }
             return entry;
-        }, cancellationToken);
+        }, cancellationToken));
     }
 
     /// <summary>

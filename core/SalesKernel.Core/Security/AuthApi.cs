@@ -45,7 +45,7 @@ internal static class AuthApi
     }
 
     private static async Task<IResult> LoginAsync(SignInRequest request, HttpContext http, KernelDbContext db, Passwords passwords, RefreshTokens tokens,
-        IpAllowList allowList, IOptions<SecurityOptions> options, TimeProvider clock, ILoggerFactory logs, CancellationToken ct)
+        IpAllowList allowList, IOptions<SecurityOptions> options, TimeProvider clock, ILoggerFactory logs, Telemetry.KernelMetrics metrics, CancellationToken ct)
     {
         var email = request.Email?.Trim().ToLowerInvariant() ?? "";
         // the caller is not known yet: the account is looked for in the whole installation
@@ -57,6 +57,7 @@ internal static class AuthApi
         if (user is { LockedUntilUtc: { } until } && until > now)
         {
             passwords.Verify(null, request.Password ?? ""); // the same work as any attempt
+            metrics.SignInRefused("locked");
             return Refused(refused);
         }
         if (!passwords.Verify(user, request.Password ?? ""))
@@ -68,18 +69,24 @@ internal static class AuthApi
                 var max = options.Value.MaxFailedSignIns;
                 var lockedUntil = now.AddMinutes(options.Value.LockoutMinutes);
                 await db.AcrossTenants<UserAccount>().Where(u => u.Id == id).ExecuteUpdateAsync(u => u.SetProperty(x => x.FailedSignIns, x => x.FailedSignIns + 1), ct);
-                await db.AcrossTenants<UserAccount>().Where(u => u.Id == id && u.FailedSignIns >= max)
-                    .ExecuteUpdateAsync(u => u.SetProperty(x => x.FailedSignIns, 0).SetProperty(x => x.LockedUntilUtc, lockedUntil), ct);
+                if (await db.AcrossTenants<UserAccount>().Where(u => u.Id == id && u.FailedSignIns >= max)
+                    .ExecuteUpdateAsync(u => u.SetProperty(x => x.FailedSignIns, 0).SetProperty(x => x.LockedUntilUtc, lockedUntil), ct) > 0)
+                    metrics.LockedOut();
             }
+            metrics.SignInRefused("wrong");
             return Refused(refused);
         }
         if (!user!.IsActive || user.TenantId is { } tenant && !await db.Tenants.AnyAsync(t => t.Id == tenant && t.IsActive, ct))
+        {
+            metrics.SignInRefused("disabled");
             return Refused("The account is disabled.");
+        }
         // only someone who knows the password learns that the address is the reason: the account's existence stays hidden
         if (await OutsideAllowListAsync(user, http, allowList, ct))
         {
             logs.CreateLogger("SalesKernel.Security").LogWarning("Sign-in of user {User} refused: {Address} is outside the tenant's allow-list",
                 user.Id, http.Connection.RemoteIpAddress);
+            metrics.SignInRefused("network");
             return OutsideNetworks();
         }
         user.FailedSignIns = 0;

@@ -42,6 +42,7 @@ internal sealed class SignInLimit : IEndpointFilter
         var address = http.Connection.RemoteIpAddress is { } ip ? (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString() : "unknown";
         var attempts = await CountAsync(services, address, window, http.RequestAborted);
         if (attempts <= limit) return await next(context);
+        services.GetRequiredService<Telemetry.KernelMetrics>().SignInRefused("limited");
         var retryAfter = (int)Math.Ceiling((window.AddMinutes(1) - now).TotalSeconds);
         http.Response.Headers.RetryAfter = Math.Max(1, retryAfter).ToString(System.Globalization.CultureInfo.InvariantCulture);
         return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many sign-in attempts",

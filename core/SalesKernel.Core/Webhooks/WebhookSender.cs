@@ -22,7 +22,7 @@ namespace SalesKernel.Core.Webhooks;
 /// mid-send is taken again when the lease (<c>SalesKernel:Webhooks:LeaseSeconds</c>, 20) runs out.
 /// </summary>
 internal sealed class WebhookSender(IServiceScopeFactory scopes, IHttpClientFactory clients, IDataProtectionProvider protection,
-    OutboxSignal signal, TimeProvider clock, IConfiguration configuration, ILogger<WebhookSender> logger) : BackgroundService
+    OutboxSignal signal, TimeProvider clock, IConfiguration configuration, ILogger<WebhookSender> logger, Telemetry.KernelMetrics metrics) : BackgroundService
 {
     public const int MaxAttempts = 10;
     public const string ClientName = "webhooks";
@@ -119,6 +119,7 @@ internal sealed class WebhookSender(IServiceScopeFactory scopes, IHttpClientFact
             delivery.LeasedUntilUtc = null;
             db.Entry(delivery).Property(d => d.LeasedUntilUtc).IsModified = true;
             await db.SaveChangesAsync(CancellationToken.None);
+            metrics.Delivery(delivery.DeliveredAtUtc is not null ? "delivered" : delivery.GaveUpAtUtc is not null ? "gave_up" : "failed");
         }
         return due.Count;
     }
