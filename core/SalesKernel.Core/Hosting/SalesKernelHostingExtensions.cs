@@ -87,18 +87,8 @@ public static class SalesKernelHostingExtensions
         builder.Services.AddScoped<IEntityStore>(sp => sp.GetRequiredService<RecordPipeline>());
         builder.Services.AddScoped<IRecordAccess, RecordAccess>();
         builder.Services.AddScoped<DemoSeed>();
-        builder.Services.AddScoped<Workflow.Transitions>();
-        builder.Services.AddScoped<Workflow.Approvals>();
-        builder.Services.AddScoped<Automation.AutomationRunner>();
-        builder.Services.AddHostedService<Automation.AutomationScheduler>();
-        builder.Services.AddHostedService<OutboxDispatcher>();
-        builder.Services.AddHostedService<Jobs.JobScheduler>();
-        builder.Services.AddHostedService<Records.IdempotencyCleanup>();
-        var allowPrivateWebhooks = builder.Configuration.GetValue("SalesKernel:Webhooks:AllowPrivateAddresses", false);
-        builder.Services.AddHttpClient(Webhooks.WebhookSender.ClientName, c => c.Timeout = TimeSpan.FromSeconds(10))
-            .ConfigurePrimaryHttpMessageHandler(() => Webhooks.WebhookSender.Handler(allowPrivateWebhooks));
-        builder.Services.AddHostedService<Webhooks.WebhookSender>();
-        Telemetry.TelemetrySetup.AddKernelTelemetry(builder);
+        // webhooks, automation, workflow, jobs, the outbox, telemetry …: found by scanning (IKernelFeature)
+        KernelFeatures.Add(builder);
 
         builder.Services.ConfigureHttpJsonOptions(o =>
         {
@@ -162,22 +152,7 @@ public static class SalesKernelHostingExtensions
             .WithTags("Kernel")
             .WithName("ListPlugins")
             .WithSummary("Every plugin found, with its state and, when it is not loaded, why.");
-        app.MapMetadataApi();
-        app.MapAuditApi();
-        app.MapCustomFieldApi();
-        app.MapAuthApi();
-        app.MapTenantApi();
-        app.MapTenantPluginApi();
-        app.MapUserApi();
-        app.MapAccessApi();
-        app.MapApiKeyApi();
-        app.MapIpAllowListApi();
-        app.MapTenantSettingsApi();
-        app.MapJobApi();
-        app.MapWebhookApi();
-        app.MapApprovalApi();
-        Automation.AutomationApi.MapAutomationApi(app);
-        Telemetry.TelemetrySetup.MapKernelTelemetry(app);
+        KernelFeatures.Map(app);
         app.MapHealthChecks("/health").AllowAnonymous();
         // for a load balancer: live = the process answers; ready = database reachable, schema current, not stopping
         app.MapHealthChecks("/health/live", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
