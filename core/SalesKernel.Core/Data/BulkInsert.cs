@@ -19,7 +19,8 @@ internal static class BulkInsert
     /// Parameters per statement: under PostgreSQL's 65,535; on SQLite about a thousand, because
     /// Microsoft.Data.Sqlite binds each parameter by name, a search that grows with the statement.
     /// </summary>
-    private static int MaxParameters(DbContext db) => db.Database.IsSqlite() ? 1_000 : 30_000;
+    // SQLite's default limit is 32,766 but 1,000 keeps statements small; SQL Server refuses more than 2,100
+    private static int MaxParameters(DbContext db) => db.Database.IsSqlite() ? 1_000 : db.Database.IsSqlServer() ? 2_000 : 30_000;
 
     /// <summary>Rows of a kernel table (their CLR properties).</summary>
     public static Task InsertAsync<T>(DbContext db, IReadOnlyList<T> rows, CancellationToken cancellationToken) where T : class =>
@@ -132,7 +133,8 @@ internal static class BulkInsert
     {
         if (rowCount == 0) return;
         var (table, columns, mappings, head) = Shape(db, clrType);
-        var perStatement = Math.Max(1, MaxParameters(db) / columns.Count);
+        // SQL Server also takes at most 1,000 rows in one VALUES list
+        var perStatement = Math.Max(1, Math.Min(MaxParameters(db) / columns.Count, db.Database.IsSqlServer() ? 1_000 : int.MaxValue));
         if (db.Database.CurrentTransaction is null) throw new InvalidOperationException("Bulk inserts run inside the write's transaction.");
         // parameters are made by the model's type mappings on a command of the provider, then sent through EF Core
         await using var factory = db.Database.GetDbConnection().CreateCommand();

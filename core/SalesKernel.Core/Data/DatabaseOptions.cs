@@ -5,7 +5,7 @@ public sealed class DatabaseOptions
 {
     public const string Section = "SalesKernel:Database";
 
-    /// <summary><c>Sqlite</c> (default) or <c>PostgreSQL</c>.</summary>
+    /// <summary><c>Sqlite</c> (default), <c>PostgreSQL</c> or <c>SqlServer</c>.</summary>
     public DatabaseProvider Provider { get; set; } = DatabaseProvider.Sqlite;
 
     /// <summary>
@@ -54,4 +54,6 @@ public enum DatabaseProvider
 {
     Sqlite,
     PostgreSQL,
+    /// <summary>Microsoft SQL Server (2019 or later) or Azure SQL, through Microsoft.Data.SqlClient.</summary>
+    SqlServer,
 }

@@ -9,7 +9,7 @@ namespace SalesKernel.Core.Data;
 /// <summary>
 /// Reads one key of a JSON document column inside a query: the custom-field values of a record.
 /// Translated to <c>json_extract</c> on SQLite and <c>jsonb_extract_path_text</c> (with a cast) on
-/// PostgreSQL; calling them outside a query throws.
+/// PostgreSQL, <c>JSON_VALUE</c> (with a cast) on SQL Server; calling them outside a query throws.
 /// </summary>
 public static class JsonDocumentFunctions
 {
@@ -45,12 +45,21 @@ public static class JsonDocumentFunctions
 
     private static InvalidOperationException OnlyInQueries() => new("JSON document functions only run inside database queries.");
 
-    internal static void Register(ModelBuilder modelBuilder, bool npgsql, IRelationalTypeMappingSource types)
+    internal static void Register(ModelBuilder modelBuilder, bool npgsql, bool sqlServer, IRelationalTypeMappingSource types)
     {
         var text = types.FindMapping(typeof(string))!;
         var number = types.FindMapping(typeof(double))!;
         var boolean = types.FindMapping(typeof(bool))!;
-        var exact = types.FindMapping(typeof(decimal))!;
+        // SQL Server's default decimal is decimal(18,2): custom-field numbers are compared exactly, as on the others
+        var exact = sqlServer ? types.FindMapping(typeof(decimal), "decimal(38,10)")! : types.FindMapping(typeof(decimal))!;
+        if (sqlServer)
+        {
+            modelBuilder.HasDbFunction(typeof(JsonDocumentFunctions).GetMethod(nameof(Text))!).HasTranslation(args => JsonValue(args, typeof(string), text, text));
+            modelBuilder.HasDbFunction(typeof(JsonDocumentFunctions).GetMethod(nameof(Number))!).HasTranslation(args => JsonValue(args, typeof(double), number, text));
+            modelBuilder.HasDbFunction(typeof(JsonDocumentFunctions).GetMethod(nameof(Decimal))!).HasTranslation(args => JsonValue(args, typeof(decimal), exact, text));
+            modelBuilder.HasDbFunction(typeof(JsonDocumentFunctions).GetMethod(nameof(Boolean))!).HasTranslation(args => JsonValue(args, typeof(bool), boolean, text));
+            return;
+        }
         modelBuilder.HasDbFunction(typeof(JsonDocumentFunctions).GetMethod(nameof(Text))!)
             .HasTranslation(args => Extract(args, npgsql, typeof(string), text, text));
         modelBuilder.HasDbFunction(typeof(JsonDocumentFunctions).GetMethod(nameof(Number))!)
@@ -59,6 +68,16 @@ public static class JsonDocumentFunctions
             .HasTranslation(args => Extract(args, npgsql, typeof(decimal), exact, text));
         modelBuilder.HasDbFunction(typeof(JsonDocumentFunctions).GetMethod(nameof(Boolean))!)
             .HasTranslation(args => Extract(args, npgsql, typeof(bool), boolean, text));
+    }
+
+    /// <summary>SQL Server: <c>JSON_VALUE(document, '$."key"')</c>, cast to the value's type.</summary>
+    private static SqlExpression JsonValue(IReadOnlyList<SqlExpression> args, Type type, RelationalTypeMapping mapping, RelationalTypeMapping text)
+    {
+        if (args[1] is not SqlConstantExpression { Value: string key })
+            throw new InvalidOperationException("The key of a JSON document function must be a constant.");
+        var path = new SqlConstantExpression($"$.\"{key.Replace("\"", "")}\"", typeof(string), text);
+        var value = new SqlFunctionExpression("JSON_VALUE", [args[0], path], nullable: true, argumentsPropagateNullability: [true, false], typeof(string), text);
+        return type == typeof(string) ? value : new SqlUnaryExpression(ExpressionType.Convert, value, type, mapping);
     }
 
     private static SqlExpression Extract(IReadOnlyList<SqlExpression> args, bool npgsql, Type type, RelationalTypeMapping mapping, RelationalTypeMapping text)

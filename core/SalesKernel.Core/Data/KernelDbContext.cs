@@ -196,7 +196,7 @@ public sealed class KernelDbContext : DbContext, Microsoft.AspNetCore.DataProtec
             if (!isSet) TenantData.ApplyToPluginEntity(modelBuilder, entity, this);
         }
 
-        JsonDocumentFunctions.Register(modelBuilder, Database.IsNpgsql(), this.GetService<IRelationalTypeMappingSource>());
+        JsonDocumentFunctions.Register(modelBuilder, Database.IsNpgsql(), Database.IsSqlServer(), this.GetService<IRelationalTypeMappingSource>());
         foreach (var (_, set) in Catalog.EntitySets)
         {
             EntitySetModel.AddSystemIndexes(modelBuilder, set);

@@ -2,6 +2,8 @@ using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Data.Sqlite;
+using Microsoft.Data.SqlClient;
+using SalesKernel.Core.Data;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using SalesKernel.Core.Queries;
@@ -71,7 +73,8 @@ internal sealed class KernelExceptionHandler(IProblemDetailsService problems) : 
     private static bool Deadlock(Exception exception)
     {
         for (var e = exception; e is not null; e = e.InnerException)
-            if (e is PostgresException { SqlState: PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure }) return true;
+            if (e is PostgresException { SqlState: PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure }
+                || e is SqlException s && SqlServerSql.Retry.Contains(s.Number)) return true;
         return false;
     }
 
@@ -95,23 +98,43 @@ internal sealed class KernelExceptionHandler(IProblemDetailsService problems) : 
                     return true;
                 case SqliteException { SqliteErrorCode: 5 or 6 }: // SQLITE_BUSY, SQLITE_LOCKED
                     return true;
+                // SQL Server: no connection could be made or the server refused more (-2 timeout, 53/40 network, 4060 database, 10928/10936 Azure limits)
+                case SqlException s when s.Number is -2 or 2 or 53 or 40 or 4060 or 10928 or 10929 or 10936 or 233:
+                    return true;
+                case SqlException:
+                    return false;
+                // SqlClient's pool timed out waiting for a free connection
+                case InvalidOperationException { Source: "Microsoft.Data.SqlClient" }:
+                    return true;
             }
         return false;
     }
 
     /// <summary>A write the database itself refused: a duplicate, a dangling reference, a failed check.</summary>
-    private static ProblemDetails? Constraint(DbUpdateException e) => e.InnerException switch
+    private static ProblemDetails? Constraint(DbUpdateException e) => Refused(e.InnerException) switch
     {
-        SqliteException { SqliteExtendedErrorCode: 2067 or 1555 } or PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } =>
-            new ProblemDetails { Status = 409, Title = "A record with the same key already exists", Detail = "The change would duplicate a value that must be unique." },
-        SqliteException { SqliteExtendedErrorCode: 787 } or PostgresException { SqlState: PostgresErrorCodes.ForeignKeyViolation } =>
-            new ProblemDetails { Status = 422, Title = "A reference is not valid", Detail = "The change refers to a record that does not exist, or removes one that others still refer to." },
-        SqliteException { SqliteExtendedErrorCode: 275 } or PostgresException { SqlState: PostgresErrorCodes.CheckViolation } =>
-            new ProblemDetails { Status = 422, Title = "A database check refused the change", Detail = "A value breaks a rule the database enforces." },
-        PostgresException { SqlState: PostgresErrorCodes.StringDataRightTruncation } =>
-            new ProblemDetails { Status = 400, Title = "A value is too long", Detail = "A text is longer than the field allows." },
-        SqliteException { SqliteExtendedErrorCode: 1299 } or PostgresException { SqlState: PostgresErrorCodes.NotNullViolation } =>
-            new ProblemDetails { Status = 400, Title = "A required value is missing", Detail = "A field that must have a value was left empty." },
+        Refusal.Unique => new ProblemDetails { Status = 409, Title = "A record with the same key already exists", Detail = "The change would duplicate a value that must be unique." },
+        Refusal.Reference => new ProblemDetails { Status = 422, Title = "A reference is not valid", Detail = "The change refers to a record that does not exist, or removes one that others still refer to." },
+        Refusal.Check => new ProblemDetails { Status = 422, Title = "A database check refused the change", Detail = "A value breaks a rule the database enforces." },
+        Refusal.TooLong => new ProblemDetails { Status = 400, Title = "A value is too long", Detail = "A text is longer than the field allows." },
+        Refusal.Missing => new ProblemDetails { Status = 400, Title = "A required value is missing", Detail = "A field that must have a value was left empty." },
         _ => null,
+    };
+
+    private enum Refusal { None, Unique, Reference, Check, TooLong, Missing }
+
+    /// <summary>What each database's error says, in one vocabulary.</summary>
+    private static Refusal Refused(Exception? e) => e switch
+    {
+        SqliteException { SqliteExtendedErrorCode: 2067 or 1555 } or PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } => Refusal.Unique,
+        SqliteException { SqliteExtendedErrorCode: 787 } or PostgresException { SqlState: PostgresErrorCodes.ForeignKeyViolation } => Refusal.Reference,
+        SqliteException { SqliteExtendedErrorCode: 275 } or PostgresException { SqlState: PostgresErrorCodes.CheckViolation } => Refusal.Check,
+        PostgresException { SqlState: PostgresErrorCodes.StringDataRightTruncation } => Refusal.TooLong,
+        SqliteException { SqliteExtendedErrorCode: 1299 } or PostgresException { SqlState: PostgresErrorCodes.NotNullViolation } => Refusal.Missing,
+        SqlException s when SqlServerSql.UniqueViolation.Contains(s.Number) => Refusal.Unique,
+        SqlException { Number: SqlServerSql.ConstraintViolation } s => s.Message.Contains("FOREIGN KEY", StringComparison.Ordinal) ? Refusal.Reference : Refusal.Check,
+        SqlException s when SqlServerSql.Truncation.Contains(s.Number) => Refusal.TooLong,
+        SqlException { Number: SqlServerSql.NotNull } => Refusal.Missing,
+        _ => Refusal.None,
     };
 }

@@ -290,6 +290,12 @@ public static class SalesKernelHostingExtensions
                     throw new InvalidOperationException("SalesKernel:Database:ConnectionString is required when the provider is PostgreSQL.");
                 options.UseNpgsql(WithPoolSize(database));
                 break;
+            case DatabaseProvider.SqlServer:
+                if (string.IsNullOrWhiteSpace(database.ConnectionString))
+                    throw new InvalidOperationException("SalesKernel:Database:ConnectionString is required when the provider is SqlServer.");
+                // no retrying execution strategy: the pipeline's own transactions span many commands
+                options.UseSqlServer(database.ConnectionString);
+                break;
             default:
                 var sqlite = new SqliteConnectionStringBuilder(database.ConnectionString ?? "");
                 if (string.IsNullOrWhiteSpace(sqlite.DataSource))

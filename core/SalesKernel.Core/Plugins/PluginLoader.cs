@@ -38,10 +38,13 @@ public sealed class PluginLoader(string pluginsPath, IConfiguration configuratio
 
         CheckDependencies(byId);
         var ordered = DependencyOrder(byId);
-        var sharedAssemblies = PluginSharing.SharedAssemblyNames(
-            typeof(ISalesKernelPlugin).Assembly,
-            typeof(Microsoft.EntityFrameworkCore.SqliteDbContextOptionsBuilderExtensions).Assembly,
-            typeof(Microsoft.EntityFrameworkCore.NpgsqlDbContextOptionsBuilderExtensions).Assembly);
+        // SQL Server's provider only when it is the one in use: walking it loads SqlClient and its identity libraries
+        System.Reflection.Assembly[] roots = string.Equals(configuration["SalesKernel:Database:Provider"], "SqlServer", StringComparison.OrdinalIgnoreCase)
+            ? [typeof(ISalesKernelPlugin).Assembly, typeof(Microsoft.EntityFrameworkCore.SqliteDbContextOptionsBuilderExtensions).Assembly,
+                typeof(Microsoft.EntityFrameworkCore.NpgsqlDbContextOptionsBuilderExtensions).Assembly, typeof(Microsoft.EntityFrameworkCore.SqlServerDbContextOptionsExtensions).Assembly]
+            : [typeof(ISalesKernelPlugin).Assembly, typeof(Microsoft.EntityFrameworkCore.SqliteDbContextOptionsBuilderExtensions).Assembly,
+                typeof(Microsoft.EntityFrameworkCore.NpgsqlDbContextOptionsBuilderExtensions).Assembly];
+        var sharedAssemblies = PluginSharing.SharedAssemblyNames(roots);
         foreach (var plugin in ordered)
         {
             if (!plugin.IsLoaded) continue;

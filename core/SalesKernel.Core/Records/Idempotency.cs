@@ -95,7 +95,8 @@ internal sealed class IdempotencyScope
         {
             await db.SaveChangesAsync(cancellationToken);
         }
-        catch (DbUpdateException e) when (e.InnerException is SqliteException { SqliteExtendedErrorCode: 1555 or 2067 } or PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+        catch (DbUpdateException e) when (e.InnerException is SqliteException { SqliteExtendedErrorCode: 1555 or 2067 } or PostgresException { SqlState: PostgresErrorCodes.UniqueViolation }
+            || e.InnerException is Microsoft.Data.SqlClient.SqlException s && Data.SqlServerSql.UniqueViolation.Contains(s.Number))
         {
             throw new IdempotencyConflictException($"Another request with Idempotency-Key '{Key}' was made at the same time and wrote first; retry to get its answer. Nothing of this one was written.");
         }

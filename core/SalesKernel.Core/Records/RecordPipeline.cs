@@ -538,9 +538,12 @@ public sealed class RecordPipeline(
         ArgumentException.ThrowIfNullOrWhiteSpace(key);
         if (db.Database.CurrentTransaction is null) throw new InvalidOperationException("LockAsync holds a lock until the transaction ends: call it inside InTransactionAsync or AsSystemAsync.");
         // SQLite write transactions begin IMMEDIATE: one at a time already
-        if (!db.Database.IsNpgsql()) return;
         var name = $"{caller.TenantId}:{key}";
-        await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtextextended({name}, 0))", cancellationToken);
+        if (db.Database.IsNpgsql())
+            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtextextended({name}, 0))", cancellationToken);
+        else if (db.Database.IsSqlServer())
+            // sp_getapplock's resource is at most 255 characters: the key is hashed when longer
+            await db.Database.ExecuteSqlRawAsync(SqlServerSql.TransactionLock, [SqlServerSql.LockResource(name)], cancellationToken);
     }
 
     public async Task<T> AsSystemAsync<T>(Func<Task<T>> work, CancellationToken cancellationToken = default)

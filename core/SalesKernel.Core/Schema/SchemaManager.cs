@@ -37,11 +37,13 @@ public sealed class SchemaManager(KernelDbContext db, DatabaseOptions options, I
         {
             // Several hosts starting on one server take turns: the second sees the first's history.
             if (db.Database.IsNpgsql()) db.Database.ExecuteSqlRaw($"SELECT pg_advisory_lock({AdvisoryLockKey})");
+            else if (db.Database.IsSqlServer()) db.Database.ExecuteSqlRaw(SqlServerSql.SchemaLock);
             return ApplyAll(catalog);
         }
         finally
         {
             if (db.Database.IsNpgsql()) db.Database.ExecuteSqlRaw($"SELECT pg_advisory_unlock({AdvisoryLockKey})");
+            else if (db.Database.IsSqlServer()) db.Database.ExecuteSqlRaw(SqlServerSql.SchemaUnlock);
             db.Database.CloseConnection();
         }
     }
@@ -78,11 +80,7 @@ public sealed class SchemaManager(KernelDbContext db, DatabaseOptions options, I
     /// <summary>Applies one owner's step; returns why it was refused, or null.</summary>
     private string? ApplyOwner(string owner, string version, IModel targetModel, Dictionary<string, Recorded> recorded, List<SchemaStep> steps)
     {
-        var wanted = targetModel.GetRelationalModel().Tables
-            .Select(t => TableSnapshot.From(t, owner))
-            .OfType<TableSnapshot>()
-            .OrderBy(t => t.Name, StringComparer.Ordinal)
-            .ToList();
+        var wanted = Wanted(targetModel, owner);
         recorded.TryGetValue(owner, out var previous);
         if (targetModel.GetEntityTypes().FirstOrDefault(e => e[KernelDbContext.OwnerAnnotation] as string == owner && e.GetSeedData().Any()) is { } seeded)
             return $"entity {seeded.ShortName()} declares seed data (HasData), which the kernel does not manage; insert such rows from the plugin instead";
@@ -128,7 +126,8 @@ public sealed class SchemaManager(KernelDbContext db, DatabaseOptions options, I
         }
         // another host made it between the check and the create (PostgreSQL answers 42P04, or 23505 from
         // its catalog when both create at once): it exists, which is all this host wanted
-        catch (Npgsql.PostgresException e) when (e.SqlState is Npgsql.PostgresErrorCodes.DuplicateDatabase or Npgsql.PostgresErrorCodes.UniqueViolation)
+        catch (Exception e) when (e is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.DuplicateDatabase or Npgsql.PostgresErrorCodes.UniqueViolation }
+            or Microsoft.Data.SqlClient.SqlException { Number: SqlServerSql.DatabaseExists })
         {
             logger.LogInformation("The database was created by another host as this one started");
         }
@@ -156,6 +155,32 @@ public sealed class SchemaManager(KernelDbContext db, DatabaseOptions options, I
                 Thread.Sleep(50);
             }
         }
+    }
+
+    private static List<TableSnapshot> Wanted(IModel targetModel, string owner) => targetModel.GetRelationalModel().Tables
+        .Select(t => TableSnapshot.From(t, owner))
+        .OfType<TableSnapshot>()
+        .OrderBy(t => t.Name, StringComparer.Ordinal)
+        .ToList();
+
+    /// <summary>
+    /// The SQL an install on an empty database runs, owner by owner (the kernel, then the plugins in
+    /// order), made without a connection: what the tests check for a database they cannot reach here.
+    /// </summary>
+    internal List<(string Owner, string Script)> InstallScript(PluginCatalog catalog)
+    {
+        var targetModel = db.GetService<IDesignTimeModel>().Model;
+        var recorded = new Dictionary<string, Recorded>();
+        var result = new List<(string Owner, string Script)>();
+        var owners = new[] { (Id: KernelDbContext.KernelOwner, Version: KernelVersion) }
+            .Concat(catalog.Loaded.Where(p => p.Registration is not null).Select(p => (p.Id, p.Version)));
+        foreach (var (owner, version) in owners)
+        {
+            var commands = db.GetService<IMigrationsSqlGenerator>().Generate(Difference(recorded, owner, targetModel), targetModel);
+            result.Add((owner, string.Join(Environment.NewLine, commands.Select(c => c.CommandText.Trim()))));
+            recorded[owner] = new Recorded(version, Wanted(targetModel, owner));
+        }
+        return result;
     }
 
     /// <summary>The operations that take this owner's tables and columns from what is recorded to what the model declares.</summary>
@@ -243,6 +268,8 @@ public sealed class SchemaManager(KernelDbContext db, DatabaseOptions options, I
     {
         var sql = db.Database.IsNpgsql()
             ? "SELECT COUNT(*)::int AS \"Value\" FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'sk_schema_history'"
+            : db.Database.IsSqlServer()
+            ? "SELECT COUNT(*) AS [Value] FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_SCHEMA = SCHEMA_NAME() AND TABLE_NAME = 'sk_schema_history'"
             : "SELECT COUNT(*) AS \"Value\" FROM sqlite_master WHERE type = 'table' AND name = 'sk_schema_history'";
         return db.Database.SqlQueryRaw<int>(sql).AsEnumerable().First() > 0;
     }

@@ -63,7 +63,7 @@ public sealed class ChangeStamps(IServiceScopeFactory scopes, IHttpContextAccess
 
     /// <summary>The check in force: configured, or by the database (every request on PostgreSQL, at an interval on SQLite).</summary>
     public SharedChangeCheck Check { get; } = options.Value.SharedChangeCheck
-        ?? (database.Provider == DatabaseProvider.PostgreSQL ? SharedChangeCheck.EveryRequest : SharedChangeCheck.Interval);
+        ?? (database.Provider is DatabaseProvider.PostgreSQL or DatabaseProvider.SqlServer ? SharedChangeCheck.EveryRequest : SharedChangeCheck.Interval);
 
     /// <summary>The stamps a copy of a tenant's data (null: the installation's) is current under now.</summary>
     public async ValueTask<SharedStamp> CurrentAsync(Guid? tenant, CancellationToken cancellationToken)
