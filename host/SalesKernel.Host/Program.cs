@@ -13,7 +13,16 @@ builder.Services.AddSwaggerGen(options =>
 var app = builder.Build();
 app.UseSwagger();
 app.UseSwaggerUI(options => options.SwaggerEndpoint("/swagger/v1/swagger.json", "SalesKernel API v1"));
-app.UseSalesKernel();
+try
+{
+    app.UseSalesKernel();
+}
+catch (KernelStartException e)
+{
+    // a database that cannot be reached is said in one sentence, not a stack trace
+    Console.Error.WriteLine(e.Message);
+    return 1;
+}
 
 if (KernelCli.IsCommand(args)) return await KernelCli.RunAsync(app, args, Console.Out);
 app.Run();

@@ -121,14 +121,19 @@ public static class SalesKernelHostingExtensions
         var catalog = app.Services.GetRequiredService<PluginCatalog>();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("SalesKernel.Plugins");
 
-        using (var scope = app.Services.CreateScope())
+        try
         {
+            using var scope = app.Services.CreateScope();
             var db = scope.ServiceProvider.GetRequiredService<KernelDbContext>();
             PrepareDatabase(db);
             scope.ServiceProvider.GetRequiredService<SchemaManager>().Apply(catalog);
             Bootstrap.EnsurePlatformAdmin(db, app.Services.GetRequiredService<IOptions<BootstrapOptions>>().Value,
                 app.Services.GetRequiredService<Passwords>(), app.Services.GetRequiredService<TimeProvider>(), logger);
             ChangeStamps.EnsureRows(db, app.Services.GetRequiredService<TimeProvider>());
+        }
+        catch (Exception e) when (KernelStartException.DatabaseError(e) is { } error)
+        {
+            throw new KernelStartException(app.Services.GetRequiredService<DatabaseOptions>(), error, e);
         }
 
         // first: everything after it sees the client's address, not the proxy's
