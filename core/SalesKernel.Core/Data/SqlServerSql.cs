@@ -35,10 +35,10 @@ internal static class SqlServerSql
 
     public const string SchemaUnlock = "EXEC sp_releaseapplock @Resource = N'SalesKernel.schema', @LockOwner = N'Session';";
 
-    /// <summary>A lock held until the transaction ends (its one parameter: the resource).</summary>
+    /// <summary>A lock held until the transaction ends (its one parameter: the resource); waits less than a command's 30 s.</summary>
     public const string TransactionLock =
-        "DECLARE @result int; EXEC @result = sp_getapplock @Resource = {0}, @LockMode = N'Exclusive', @LockOwner = N'Transaction', @LockTimeout = 30000; " +
-        "IF @result < 0 THROW 50000, N'A lock of the record store could not be taken within 30 seconds.', 1;";
+        "DECLARE @result int; EXEC @result = sp_getapplock @Resource = {0}, @LockMode = N'Exclusive', @LockOwner = N'Transaction', @LockTimeout = 20000; " +
+        "IF @result < 0 THROW 50000, N'A lock of the record store could not be taken within 20 seconds.', 1;";
 
     /// <summary>The lock's resource: the name itself, or its hash when longer than sp_getapplock takes (255).</summary>
     public static string LockResource(string name) =>

@@ -103,8 +103,8 @@ internal sealed class KernelExceptionHandler(IProblemDetailsService problems) : 
                     return true;
                 case SqlException:
                     return false;
-                // SqlClient's pool timed out waiting for a free connection
-                case InvalidOperationException { Source: "Microsoft.Data.SqlClient" }:
+                // SqlClient's pool timed out waiting for a free connection (other InvalidOperationExceptions are bugs, not the database)
+                case InvalidOperationException { Source: "Microsoft.Data.SqlClient" } i when i.Message.Contains("pool", StringComparison.OrdinalIgnoreCase):
                     return true;
             }
         return false;

@@ -10,7 +10,7 @@ namespace SalesKernel.Core.Hosting;
 /// </summary>
 public sealed class KernelStartException(DatabaseOptions database, DbException error, Exception inner)
     : Exception($"The database could not be opened or prepared ({database.Provider}{Server(database)}): {Sentence(error.Message)} " +
-        "Check SalesKernel:Database:ConnectionString and that the server is running and reachable.", inner)
+        "Check SalesKernel:Database:ConnectionString, that the server is running and reachable, and that its user may create the database's tables.", inner)
 {
     /// <summary>The database's own error in <paramref name="e"/>'s chain, if there is one.</summary>
     public static DbException? DatabaseError(Exception e)

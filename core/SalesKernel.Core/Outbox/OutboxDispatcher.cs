@@ -74,7 +74,7 @@ internal sealed class OutboxDispatcher(IServiceScopeFactory scopes, OutboxSignal
         var deadline = now + _leaseTime / 2;
         var handled = new HashSet<long>();
         using var renewing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var renewal = batch.Count > 0 ? RenewAsync(batch, handled, lease, renewing.Token) : Task.CompletedTask;
+        var renewal = batch.Count > 0 ? RenewAsync(batch, lease, renewing.Token) : Task.CompletedTask;
         // what the batch's tenants have — webhook subscriptions, entity sets with automation rules — read once per batch, not per event
         var hooks = new Dictionary<Guid, List<Webhooks.WebhookSubscription>>();
         var automated = new Dictionary<Guid, HashSet<string>>();
@@ -161,20 +161,19 @@ internal sealed class OutboxDispatcher(IServiceScopeFactory scopes, OutboxSignal
     }
 
     /// <summary>
-    /// Every third of the lease, the batch's events not handled yet are leased again from now — only
-    /// those this host still holds (the lease unchanged): one that ran out while the database was away
-    /// may be another host's by now, and the batch then stops.
+    /// Every third of the lease, the batch's events are leased again from now — all of them, handled
+    /// or not, for what was handled is saved only at the batch's end — and only those this host still
+    /// holds (the lease unchanged): one that ran out while the database was away may be another host's
+    /// by now, and the batch then stops.
     /// </summary>
-    private async Task RenewAsync(List<OutboxMessage> batch, HashSet<long> handled, BatchLease lease, CancellationToken stop)
+    private async Task RenewAsync(List<OutboxMessage> batch, BatchLease lease, CancellationToken stop)
     {
         while (!stop.IsCancellationRequested)
         {
             try
             {
                 await Task.Delay(_leaseTime / 3, clock, stop);
-                List<long> open;
-                lock (handled) open = [.. batch.Where(m => !handled.Contains(m.Id)).Select(m => m.Id)];
-                if (open.Count == 0) return;
+                List<long> open = [.. batch.Select(m => m.Id)];
                 var held = lease.Until;
                 var renewed = clock.GetUtcNow().UtcDateTime + _leaseTime;
                 using var scope = scopes.CreateScope();
@@ -218,7 +217,21 @@ internal sealed class OutboxDispatcher(IServiceScopeFactory scopes, OutboxSignal
             if (clock.GetUtcNow().UtcDateTime + pause >= until) return false;
             try
             {
-                using (await gate.EnterAsync(db, CancellationToken.None)) await db.SaveChangesAsync(CancellationToken.None);
+                using (await gate.EnterAsync(db, CancellationToken.None))
+                {
+                    await using var transaction = await db.Database.BeginTransactionAsync(CancellationToken.None);
+                    // only what this host still holds is saved: the rows are touched first (locked until the
+                    // commit), so no host takes one between the check and the save
+                    var ids = db.ChangeTracker.Entries<OutboxMessage>().Select(e => e.Entity.Id).ToList();
+                    await db.AcrossTenants<OutboxMessage>().Where(m => ids.Contains(m.Id) && m.LeasedUntilUtc == until)
+                        .ExecuteUpdateAsync(u => u.SetProperty(m => m.LeasedUntilUtc, until), CancellationToken.None);
+                    var held = (await db.AcrossTenants<OutboxMessage>().Where(m => ids.Contains(m.Id) && m.LeasedUntilUtc == until)
+                        .Select(m => m.Id).ToListAsync(CancellationToken.None)).ToHashSet();
+                    foreach (var entry in db.ChangeTracker.Entries<OutboxMessage>().Where(e => !held.Contains(e.Entity.Id)).ToList())
+                        entry.State = EntityState.Detached;
+                    await db.SaveChangesAsync(CancellationToken.None);
+                    await transaction.CommitAsync(CancellationToken.None);
+                }
                 return true;
             }
             catch (Exception e) when (e is DbUpdateException or System.Data.Common.DbException or InvalidOperationException or TimeoutException)

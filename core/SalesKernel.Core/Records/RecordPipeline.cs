@@ -86,16 +86,20 @@ public sealed class RecordPipeline(
     }
 
     /// <summary>
-    /// A write counted in <c>saleskernel.pipeline.writes</c> by its outcome — the outermost one only: a
-    /// handler's nested write is part of the write that caused it, committed or rolled back with it.
+    /// A write counted in <c>saleskernel.pipeline.writes</c> by its outcome — the outermost write only: a
+    /// handler's nested write is part of the write that caused it. A write inside a transaction a plugin
+    /// or automation opened (<see cref="InTransactionAsync{T}"/>) is counted when that transaction ends:
+    /// committed, or failed when it is rolled back.
     /// </summary>
     private async Task<T> MeasuredAsync<T>(EntitySetDescriptor set, string operation, int records, Func<Task<T>> write)
     {
-        if (db.Database.CurrentTransaction is not null) return await write();
+        if (_measuring > 0) return await write();
+        _measuring++;
         try
         {
             var result = await write();
-            metrics.Written(set.FullName, operation, "committed", records);
+            if (db.Database.CurrentTransaction is null) metrics.Written(set.FullName, operation, "committed", records);
+            else (_pendingWrites ??= []).Add((set.FullName, operation, records));
             return result;
         }
         catch (Exception e)
@@ -103,6 +107,21 @@ public sealed class RecordPipeline(
             metrics.Written(set.FullName, operation, Telemetry.KernelMetrics.Outcome(e), records);
             throw;
         }
+        finally
+        {
+            _measuring--;
+        }
+    }
+
+    private int _measuring;
+    private List<(string Set, string Operation, int Records)>? _pendingWrites;
+
+    /// <summary>The writes made inside the transaction that just ended, counted with its outcome.</summary>
+    private void CountPendingWrites(string outcome)
+    {
+        if (_pendingWrites is not { } pending) return;
+        _pendingWrites = null;
+        foreach (var (set, operation, records) in pending) metrics.Written(set, operation, outcome, records);
     }
 
     /// <summary>
@@ -1023,12 +1042,14 @@ public sealed class RecordPipeline(
             await transaction.CommitAsync(cancellationToken);
             turn.Dispose();
             outbox.Notify();
+            CountPendingWrites("committed");
             return result;
         }
         catch
         {
             await transaction.RollbackAsync(CancellationToken.None);
             db.ChangeTracker.Clear();
+            CountPendingWrites("failed");
             throw;
         }
     }

@@ -33,17 +33,28 @@ public sealed class SchemaManager(KernelDbContext db, DatabaseOptions options, I
         using var fileLock = SqliteSchemaLock();
         EnsureDatabaseExists();
         db.Database.OpenConnection();
+        var locked = false;
+        var timeout = db.Database.GetCommandTimeout();
         try
         {
             // Several hosts starting on one server take turns: the second sees the first's history.
             if (db.Database.IsNpgsql()) db.Database.ExecuteSqlRaw($"SELECT pg_advisory_lock({AdvisoryLockKey})");
-            else if (db.Database.IsSqlServer()) db.Database.ExecuteSqlRaw(SqlServerSql.SchemaLock);
+            else if (db.Database.IsSqlServer())
+            {
+                // the lock waits up to two minutes: longer than a command's default 30 s
+                db.Database.SetCommandTimeout(TimeSpan.FromSeconds(150));
+                db.Database.ExecuteSqlRaw(SqlServerSql.SchemaLock);
+                db.Database.SetCommandTimeout(timeout);
+            }
+            locked = true;
             return ApplyAll(catalog);
         }
         finally
         {
-            if (db.Database.IsNpgsql()) db.Database.ExecuteSqlRaw($"SELECT pg_advisory_unlock({AdvisoryLockKey})");
-            else if (db.Database.IsSqlServer()) db.Database.ExecuteSqlRaw(SqlServerSql.SchemaUnlock);
+            db.Database.SetCommandTimeout(timeout);
+            // only a lock that was taken is let go: releasing one not held would replace the real error
+            if (locked && db.Database.IsNpgsql()) db.Database.ExecuteSqlRaw($"SELECT pg_advisory_unlock({AdvisoryLockKey})");
+            else if (locked && db.Database.IsSqlServer()) db.Database.ExecuteSqlRaw(SqlServerSql.SchemaUnlock);
             db.Database.CloseConnection();
         }
     }

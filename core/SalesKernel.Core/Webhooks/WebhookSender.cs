@@ -61,7 +61,6 @@ internal sealed class WebhookSender(IServiceScopeFactory scopes, IHttpClientFact
             .Where(d => d.DeliveredAtUtc == null && d.GaveUpAtUtc == null && d.NextAttemptAtUtc <= now && (d.LeasedUntilUtc == null || d.LeasedUntilUtc < now))
             .OrderBy(d => d.Id).Take(20).ToListAsync(ct);
         if (due.Count == 0) return 0;
-        var until = now + LeaseTime;
         var hooks = await db.AcrossTenants<WebhookSubscription>().AsNoTracking().Where(w => due.Select(d => d.WebhookId).Contains(w.Id)).ToDictionaryAsync(w => w.Id, ct);
         var protector = protection.CreateProtector(SecretPurpose);
         var client = clients.CreateClient(ClientName);
@@ -70,6 +69,9 @@ internal sealed class WebhookSender(IServiceScopeFactory scopes, IHttpClientFact
             // several hosts poll the same deliveries: one conditional update makes this attempt one host's —
             // none took it since it was read (the attempt count is unchanged) and no lease of another host runs
             var attempts = delivery.Attempts;
+            // the lease from now, for this delivery: those before it in the batch may have taken a receiver's 10 s each
+            now = clock.GetUtcNow().UtcDateTime;
+            var until = now + LeaseTime;
             var taken = await db.AcrossTenants<WebhookDelivery>()
                 .Where(d => d.Id == delivery.Id && d.Attempts == attempts && d.DeliveredAtUtc == null && d.GaveUpAtUtc == null
                     && (d.LeasedUntilUtc == null || d.LeasedUntilUtc < now))
