@@ -123,29 +123,22 @@ internal sealed class OutboxDispatcher(IServiceScopeFactory scopes, OutboxSignal
                     logger.LogWarning("Event {Id} of {Set} failed (attempt {Attempt}), retrying at {Next}: {Error}",
                         message.Id, message.EntitySet, message.Attempts, message.NextAttemptAtUtc, message.LastError);
                 }
-                lock (handled) handled.Add(message.Id);
+                handled.Add(message.Id);
             }
         }
         finally
         {
             await renewing.CancelAsync();
             await renewal;
-            // what was not handled (a stop, the deadline) is let go at once for the next poll, of any host —
-            // unless the lease was lost (the database was away longer than it): then another host may hold it
+            // what was not handled (a stop, the deadline) is let go at once for the next poll, of any host
             foreach (var message in batch.Where(m => !handled.Contains(m.Id)))
             {
-                if (lease.Lost)
-                {
-                    db.Entry(message).State = EntityState.Detached;
-                    continue;
-                }
                 message.LeasedUntilUtc = null;
                 db.Entry(message).Property(m => m.LeasedUntilUtc).IsModified = true;
             }
-            // the batch's progress in one write, even when the host is stopping — unless the lease ran out
-            // meanwhile: then another host may hold these events, and its lease is not to be overwritten
-            if (batch.Count > 0 && await SaveProgressAsync(db, gate, lease.Until, cancellationToken))
-                metrics.EventsHandedOn(batch.Count(m => m.DispatchedAtUtc is not null));
+            // the batch's progress in one write, even when the host is stopping — only for the events this
+            // host still holds: one whose lease ran out meanwhile may be another host's (SaveProgressAsync)
+            if (batch.Count > 0) metrics.EventsHandedOn(await SaveProgressAsync(db, gate, lease.Until, cancellationToken));
         }
         if (batch.Count > 0) signal.Notify(); // webhook deliveries may be waiting now
         return batch.Count;
@@ -156,7 +149,7 @@ internal sealed class OutboxDispatcher(IServiceScopeFactory scopes, OutboxSignal
     {
         public DateTime Until { get; set; } = until;
 
-        /// <summary>A renewal found the lease already run out and taken: the batch stops and lets nothing go.</summary>
+        /// <summary>A renewal found the lease already run out and taken: the batch stops (its save keeps only what it still holds).</summary>
         public bool Lost { get; set; }
     }
 
@@ -206,15 +199,16 @@ internal sealed class OutboxDispatcher(IServiceScopeFactory scopes, OutboxSignal
     /// <summary>
     /// The batch's progress in one write. When the database refuses it (a connection lost), it is tried
     /// again — 0.2 s, 0.4 s, … at most 5 s apart — for as long as the lease runs, so the events are let go
-    /// as soon as the database answers again instead of waiting for the lease to run out. True when saved.
+    /// as soon as the database answers again instead of waiting for the lease to run out. Answers how many
+    /// events it saved as handed on (0 when it could not save).
     /// </summary>
-    private async Task<bool> SaveProgressAsync(KernelDbContext db, SqliteWriteGate gate, DateTime until, CancellationToken stopping)
+    private async Task<int> SaveProgressAsync(KernelDbContext db, SqliteWriteGate gate, DateTime until, CancellationToken stopping)
     {
         var pause = TimeSpan.FromMilliseconds(200);
         for (var attempt = 1; ; attempt++)
         {
             // past the lease another host may hold these events: its lease is not to be overwritten
-            if (clock.GetUtcNow().UtcDateTime + pause >= until) return false;
+            if (clock.GetUtcNow().UtcDateTime + pause >= until) return 0;
             try
             {
                 using (await gate.EnterAsync(db, CancellationToken.None))
@@ -229,10 +223,11 @@ internal sealed class OutboxDispatcher(IServiceScopeFactory scopes, OutboxSignal
                         .Select(m => m.Id).ToListAsync(CancellationToken.None)).ToHashSet();
                     foreach (var entry in db.ChangeTracker.Entries<OutboxMessage>().Where(e => !held.Contains(e.Entity.Id)).ToList())
                         entry.State = EntityState.Detached;
+                    var handedOn = db.ChangeTracker.Entries<OutboxMessage>().Count(e => e.Entity.DispatchedAtUtc is not null);
                     await db.SaveChangesAsync(CancellationToken.None);
                     await transaction.CommitAsync(CancellationToken.None);
+                    return handedOn;
                 }
-                return true;
             }
             catch (Exception e) when (e is DbUpdateException or System.Data.Common.DbException or InvalidOperationException or TimeoutException)
             {
@@ -240,14 +235,14 @@ internal sealed class OutboxDispatcher(IServiceScopeFactory scopes, OutboxSignal
                     attempt, pause, e.InnerException?.Message ?? e.Message);
             }
             // a host that is stopping tries once: what it held waits for its lease, as if it had died
-            if (stopping.IsCancellationRequested) return false;
+            if (stopping.IsCancellationRequested) return 0;
             try
             {
                 await Task.Delay(pause, clock, stopping);
             }
             catch (OperationCanceledException)
             {
-                return false;
+                return 0;
             }
             pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
         }

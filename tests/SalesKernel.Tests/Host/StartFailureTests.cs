@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using SalesKernel.Tests.Infrastructure;
 
 namespace SalesKernel.Tests.Host;
@@ -20,22 +19,15 @@ public sealed class StartFailureTests : IDisposable
     [InlineData("SqlServer", "Server=127.0.0.1,1;Database=sk;User Id=sa;Password=not-to-be-shown-1;TrustServerCertificate=true;Connect Timeout=2", "127.0.0.1,1")]
     public async Task A_database_that_cannot_be_reached_stops_the_host_with_one_clear_sentence(string provider, string connectionString, string server)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var word in new[]
-        {
+        var (exit, text) = await HostCommand.RunAsync(
+        [
             Path.Combine(AppContext.BaseDirectory, "SalesKernel.Host.dll"),
             $"--SalesKernel:PluginsPath={_plugins.Path}", $"--SalesKernel:DataPath={_data}",
             $"--SalesKernel:Database:Provider={provider}", $"--SalesKernel:Database:ConnectionString={connectionString}",
             "--urls=http://127.0.0.1:0",
-        }) start.ArgumentList.Add(word);
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(timeout.Token);
-        var text = await output + await error;
+        ]);
 
-        Assert.Equal(1, process.ExitCode);
+        Assert.Equal(1, exit);
         Assert.Contains($"The database could not be opened or prepared ({provider} at {server})", text);
         Assert.Contains("Check SalesKernel:Database:ConnectionString", text);
         Assert.DoesNotContain("Unhandled exception", text);

@@ -5,10 +5,14 @@ namespace SalesKernel.Tests.Infrastructure;
 /// <summary>Runs the host executable's command line as a separate process, on a test's plugins and database.</summary>
 public static class HostCommand
 {
-    public static async Task<(int Exit, string Output)> RunAsync(PluginFolder plugins, TestDatabase db, params string[] command)
+    public static Task<(int Exit, string Output)> RunAsync(PluginFolder plugins, TestDatabase db, params string[] command) =>
+        RunAsync(Arguments(plugins, db, command));
+
+    /// <summary>Runs <c>dotnet</c> with these arguments to its exit (at most three minutes): its exit code and everything it printed.</summary>
+    public static async Task<(int Exit, string Output)> RunAsync(IEnumerable<string> arguments)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var word in Arguments(plugins, db, command)) start.ArgumentList.Add(word);
+        foreach (var word in arguments) start.ArgumentList.Add(word);
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
