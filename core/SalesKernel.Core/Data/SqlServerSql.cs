@@ -40,6 +40,19 @@ internal static class SqlServerSql
         "DECLARE @result int; EXEC @result = sp_getapplock @Resource = {0}, @LockMode = N'Exclusive', @LockOwner = N'Transaction', @LockTimeout = 20000; " +
         "IF @result < 0 THROW 50000, N'A lock of the record store could not be taken within 20 seconds.', 1;";
 
+    /// <summary>
+    /// The next number of a sequence ({0} tenant, {1} sequence, {2} period) and the counter moved on:
+    /// SQL Server has no ON CONFLICT, and MERGE under HOLDLOCK is its race-free upsert.
+    /// </summary>
+    public const string NextNumber = """
+        MERGE sk_number_counter WITH (HOLDLOCK) AS t
+        USING (SELECT {0} AS TenantId, {1} AS Sequence, {2} AS Period) AS s
+        ON t.[TenantId] = s.TenantId AND t.[Sequence] = s.Sequence AND t.[Period] = s.Period
+        WHEN MATCHED THEN UPDATE SET [Next] = t.[Next] + 1
+        WHEN NOT MATCHED THEN INSERT ([TenantId], [Sequence], [Period], [Next]) VALUES (s.TenantId, s.Sequence, s.Period, 2)
+        OUTPUT inserted.[Next] - 1 AS [Value];
+        """;
+
     /// <summary>The lock's resource: the name itself, or its hash when longer than sp_getapplock takes (255).</summary>
     public static string LockResource(string name) =>
         name.Length <= 200 ? "sk:" + name : "sk#" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(name)));

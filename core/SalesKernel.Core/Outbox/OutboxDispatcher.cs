@@ -17,7 +17,7 @@ namespace SalesKernel.Core.Outbox;
 /// events still waiting when the host stops are picked up when it starts again. A failing event
 /// does not hold back later ones, and when an event has several handlers a retry runs them all again.
 /// Several hosts on one database share the work: a host leases a batch of events at once (one
-/// update; on PostgreSQL the batch is chosen <c>FOR UPDATE SKIP LOCKED</c>, so hosts polling together
+/// update; on PostgreSQL the batch is chosen <c>FOR UPDATE SKIP LOCKED</c>, on SQL Server <c>WITH (UPDLOCK, READPAST)</c>, so hosts polling together
 /// take different events without waiting for each other) before handing them on, so each event goes
 /// to its handlers once, whichever host takes it. The lease is short (15 s) and the host holding it
 /// renews it every third of its length while the batch runs, so a slow handler keeps its events, and
@@ -256,18 +256,12 @@ internal sealed class OutboxDispatcher(IServiceScopeFactory scopes, OutboxSignal
     {
         var until = now + _leaseTime;
         List<long> ids;
-        if (db.Database.IsNpgsql())
+        var postgres = db.Database.IsNpgsql();
+        if (postgres || db.Database.IsSqlServer())
         {
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             // rows another host is leasing right now are skipped, not waited for
-            var entity = db.Model.FindEntityType(typeof(OutboxMessage))!;
-            var table = Microsoft.EntityFrameworkCore.Metadata.StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());
-            string Column(string property) => $"\"{entity.FindProperty(property)!.GetColumnName(table)}\"";
-            var sql = $"SELECT {Column(nameof(OutboxMessage.Id))} AS \"Value\" FROM \"{entity.GetTableName()}\" " +
-                $"WHERE {Column(nameof(OutboxMessage.DispatchedAtUtc))} IS NULL " +
-                $"AND ({Column(nameof(OutboxMessage.NextAttemptAtUtc))} IS NULL OR {Column(nameof(OutboxMessage.NextAttemptAtUtc))} <= {{0}}) " +
-                $"AND ({Column(nameof(OutboxMessage.LeasedUntilUtc))} IS NULL OR {Column(nameof(OutboxMessage.LeasedUntilUtc))} < {{0}}) " +
-                $"ORDER BY {Column(nameof(OutboxMessage.Id))} LIMIT {BatchSize} FOR UPDATE SKIP LOCKED";
+            var sql = LeaseSql(db.Model.FindEntityType(typeof(OutboxMessage))!, postgres);
             ids = await db.Database.SqlQueryRaw<long>(sql, now).ToListAsync(cancellationToken);
             if (ids.Count > 0)
                 await db.AcrossTenants<OutboxMessage>().Where(m => ids.Contains(m.Id))
@@ -286,6 +280,23 @@ internal sealed class OutboxDispatcher(IServiceScopeFactory scopes, OutboxSignal
         // on SQLite, what another host leased between the read and the update is not ours: its lease is not this one
         return await db.AcrossTenants<OutboxMessage>().Where(m => ids.Contains(m.Id) && m.LeasedUntilUtc == until && m.DispatchedAtUtc == null)
             .OrderBy(m => m.Id).ToListAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// The ids of the next due events no other host is leasing right now ({0}: the time), locking them
+    /// until the transaction ends: FOR UPDATE SKIP LOCKED on PostgreSQL, UPDLOCK and READPAST on SQL Server.
+    /// </summary>
+    internal static string LeaseSql(Microsoft.EntityFrameworkCore.Metadata.IEntityType entity, bool postgres)
+    {
+        var table = Microsoft.EntityFrameworkCore.Metadata.StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());
+        string Column(string property) => $"\"{entity.FindProperty(property)!.GetColumnName(table)}\"";
+        var due = $"WHERE {Column(nameof(OutboxMessage.DispatchedAtUtc))} IS NULL " +
+            $"AND ({Column(nameof(OutboxMessage.NextAttemptAtUtc))} IS NULL OR {Column(nameof(OutboxMessage.NextAttemptAtUtc))} <= {{0}}) " +
+            $"AND ({Column(nameof(OutboxMessage.LeasedUntilUtc))} IS NULL OR {Column(nameof(OutboxMessage.LeasedUntilUtc))} < {{0}}) " +
+            $"ORDER BY {Column(nameof(OutboxMessage.Id))}";
+        return postgres
+            ? $"SELECT {Column(nameof(OutboxMessage.Id))} AS \"Value\" FROM \"{entity.GetTableName()}\" {due} LIMIT {BatchSize} FOR UPDATE SKIP LOCKED"
+            : $"SELECT TOP ({BatchSize}) {Column(nameof(OutboxMessage.Id))} AS \"Value\" FROM \"{entity.GetTableName()}\" WITH (UPDLOCK, READPAST, ROWLOCK) {due}";
     }
 
     private static IQueryable<OutboxMessage> Due(KernelDbContext db, DateTime now) =>

@@ -63,14 +63,7 @@ public sealed class NumberSequences(KernelDbContext db, PluginCatalog catalog, T
         var period = NumberFormat.Period(format, today);
         var counter = db.Database.IsSqlServer()
             // SQL Server has no ON CONFLICT: MERGE under HOLDLOCK is its race-free upsert
-            ? await db.Database.SqlQuery<long>($"""
-            MERGE sk_number_counter WITH (HOLDLOCK) AS t
-            USING (SELECT {tenant} AS TenantId, {sequence} AS Sequence, {period} AS Period) AS s
-            ON t.[TenantId] = s.TenantId AND t.[Sequence] = s.Sequence AND t.[Period] = s.Period
-            WHEN MATCHED THEN UPDATE SET [Next] = t.[Next] + 1
-            WHEN NOT MATCHED THEN INSERT ([TenantId], [Sequence], [Period], [Next]) VALUES (s.TenantId, s.Sequence, s.Period, 2)
-            OUTPUT inserted.[Next] - 1 AS [Value];
-            """).ToListAsync(cancellationToken)
+            ? await db.Database.SqlQueryRaw<long>(Data.SqlServerSql.NextNumber, tenant, sequence, period).ToListAsync(cancellationToken)
             : await db.Database.SqlQuery<long>($"""
             INSERT INTO sk_number_counter ("TenantId", "Sequence", "Period", "Next") VALUES ({tenant}, {sequence}, {period}, 2)
             ON CONFLICT ("TenantId", "Sequence", "Period") DO UPDATE SET "Next" = sk_number_counter."Next" + 1

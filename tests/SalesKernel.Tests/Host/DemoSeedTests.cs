@@ -27,7 +27,7 @@ public sealed class DemoSeedTests : IDisposable
     {
         var names = new List<string>();
         foreach (var offset in new[] { 0, 50, 150 })
-            names.Add((string)(await db.ScalarAsync($"SELECT \"Name\" FROM customers_customer ORDER BY \"Name\", \"Industry\" LIMIT 1 OFFSET {offset}"))!);
+            names.Add((string)(await db.ScalarAsync($"SELECT \"Name\" FROM customers_customer ORDER BY \"Name\", \"Industry\" {db.Rows(offset, 1)}"))!);
         return names;
     }
 
@@ -145,6 +145,6 @@ public sealed class DemoSeedTests : IDisposable
     private async Task<long> CountOrZeroAsync(string table)
     {
         try { return await _db.CountAsync(table); }
-        catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or Npgsql.NpgsqlException) { return 0; } // not created yet
+        catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or Npgsql.NpgsqlException or Microsoft.Data.SqlClient.SqlException) { return 0; } // not created yet
     }
 }

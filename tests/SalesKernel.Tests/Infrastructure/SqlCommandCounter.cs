@@ -22,6 +22,8 @@ public sealed class SqlCommandCounter : IObserver<DiagnosticListener>, IObserver
     {
         _database = database.IsPostgres
             ? new Npgsql.NpgsqlConnectionStringBuilder(database.ConnectionString).Database!
+            : database.IsSqlServer
+            ? new Microsoft.Data.SqlClient.SqlConnectionStringBuilder(database.ConnectionString).InitialCatalog
             : new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(database.ConnectionString).DataSource;
         _subscription = DiagnosticListener.AllListeners.Subscribe(this);
     }

@@ -108,6 +108,12 @@ public sealed class TestDatabase : IDisposable
         return await command.ExecuteNonQueryAsync();
     }
 
+    /// <summary>The clause that pages an ordered query: <c>LIMIT … OFFSET …</c>, or SQL Server's <c>OFFSET … FETCH</c>.</summary>
+    public string Rows(int offset, int count) => IsSqlServer ? $"OFFSET {offset} ROWS FETCH NEXT {count} ROWS ONLY" : $"LIMIT {count} OFFSET {offset}";
+
+    /// <summary>A boolean literal in the database's words (SQL Server's <c>bit</c> has none).</summary>
+    public string Literal(bool value) => IsSqlServer ? (value ? "1" : "0") : value ? "true" : "false";
+
     public async Task<long> CountAsync(string table) => Convert.ToInt64(await ScalarAsync($"SELECT COUNT(*) FROM \"{table}\""));
 
     public async Task<IReadOnlyList<string>> ColumnsAsync(string table)

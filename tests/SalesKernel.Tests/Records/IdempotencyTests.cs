@@ -110,7 +110,7 @@ public sealed class IdempotencyTests() : TenantHostTest(PluginFolder.Customers)
         using var first = await client.SendAsync(Post("key-lost", body));
         var id = (await first.ObjectAsync())["id"]!.GetValue<Guid>();
         // what a host killed between the commit and storing the answer leaves: the provisional answer the commit wrote
-        await _db.ScalarAsync("UPDATE sk_idempotency SET \"Final\" = false, \"StatusCode\" = 201, \"Body\" = '{\"id\":\"" + id + "\"}', \"ETag\" = NULL WHERE \"Key\" = 'key-lost'");
+        await _db.ScalarAsync("UPDATE sk_idempotency SET \"Final\" = " + _db.Literal(false) + ", \"StatusCode\" = 201, \"Body\" = '{\"id\":\"" + id + "\"}', \"ETag\" = NULL WHERE \"Key\" = 'key-lost'");
         using var soon = await client.SendAsync(Post("key-lost", body));
         Assert.Equal(HttpStatusCode.Conflict, soon.StatusCode); // it may still be answering
         Assert.Equal("1", soon.Headers.GetValues("Retry-After").Single());

@@ -31,6 +31,9 @@ public sealed class OutboxRecoveryTests : IDisposable
                 "IF NEW.\"DispatchedAtUtc\" IS NOT NULL AND EXISTS (SELECT 1 FROM outage) THEN RAISE EXCEPTION 'the database is unreachable'; END IF; RETURN NEW; END $$");
             await _db.ExecuteAsync("CREATE TRIGGER refuse_dispatch BEFORE UPDATE ON sk_outbox FOR EACH ROW EXECUTE FUNCTION refuse_dispatch()");
         }
+        else if (_db.IsSqlServer)
+            await _db.ExecuteAsync("CREATE TRIGGER refuse_dispatch ON sk_outbox AFTER UPDATE AS BEGIN " +
+                "IF EXISTS (SELECT 1 FROM inserted WHERE \"DispatchedAtUtc\" IS NOT NULL) AND EXISTS (SELECT 1 FROM outage) THROW 50000, 'the database is unreachable', 1; END");
         else
             await _db.ExecuteAsync("CREATE TRIGGER refuse_dispatch BEFORE UPDATE OF \"DispatchedAtUtc\" ON sk_outbox WHEN NEW.\"DispatchedAtUtc\" IS NOT NULL AND EXISTS (SELECT 1 FROM outage) " +
                 "BEGIN SELECT RAISE(ABORT, 'the database is unreachable'); END");
