@@ -23,6 +23,11 @@ internal static class AutomationApi
         group.MapGet("/", async (CallerContext caller, KernelDbContext db, CancellationToken ct) =>
             TypedResults.Ok((await db.Set<AutomationRule>().AsNoTracking().Where(r => r.TenantId == caller.TenantId && r.IsActive).OrderBy(r => r.CreatedAtUtc).ToListAsync(ct))
                 .Select(Describe))).WithName("ListAutomationRules");
+        group.MapGet("/{id:guid}", async Task<IResult> (Guid id, CallerContext caller, KernelDbContext db, CancellationToken ct) =>
+                await db.Set<AutomationRule>().AsNoTracking().FirstOrDefaultAsync(r => r.Id == id && r.TenantId == caller.TenantId && r.IsActive, ct) is { } rule
+                    ? TypedResults.Ok(Describe(rule))
+                    : TypedResults.Problem(statusCode: 404, title: "Rule not found", detail: $"There is no active rule with id {id}."))
+            .WithName("GetAutomationRule").Produces<RuleResponse>().ProducesProblem(404);
         group.MapPost("/", CreateAsync).WithName("CreateAutomationRule")
             .WithSummary("Add a rule: trigger (created, updated, transitioned:<name>, schedule:<cron>), condition (list-query filter), actions (set, assign, create, transition, webhook).")
             .Produces<RuleResponse>(201).ProducesValidationProblem();

@@ -25,6 +25,14 @@ internal static partial class CustomFieldApi
     {
         var group = app.MapGroup("/api/custom-fields").WithTags("Kernel");
         group.MapGet("/", ListAsync).WithName("ListCustomFields").WithSummary("Custom fields, of one entity set when 'entity' is given.");
+        group.MapGet("/{id:guid}", async Task<IResult> (Guid id, KernelDbContext db, CancellationToken ct) =>
+            {
+                var tenant = Tenant(db);
+                return await db.CustomFieldDefinitions.AsNoTracking().FirstOrDefaultAsync(d => d.Id == id && d.TenantId == tenant && d.DeletedAtUtc == null, ct) is { } d
+                    ? TypedResults.Ok(new CustomFieldResponse(d.Id, d.EntitySet, MetadataApi.Describe(CustomFieldRegistry.ToField(d))))
+                    : TypedResults.Problem(statusCode: 404, title: "Custom field not found", detail: $"There is no custom field with id {id}.");
+            })
+            .WithName("GetCustomField").WithSummary("One custom field.").Produces<CustomFieldResponse>().ProducesProblem(404);
         group.MapPost("/", CreateAsync).WithName("CreateCustomField").WithSummary("Add a custom field to an entity set.")
             .ProducesValidationProblem().ProducesProblem(409);
         group.MapDelete("/{id:guid}", DeleteAsync).WithName("DeleteCustomField").WithSummary("Remove a custom field (its values are kept, hidden).")

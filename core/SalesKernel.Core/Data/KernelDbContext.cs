@@ -161,6 +161,7 @@ public sealed class KernelDbContext : DbContext, Microsoft.AspNetCore.DataProtec
         modelBuilder.Entity<Records.IdempotencyRecord>(Records.IdempotencyRecord.Configure);
         modelBuilder.Entity<ChangeStamp>(ChangeStamp.Configure);
         modelBuilder.Entity<SignInWindow>(SignInWindow.Configure);
+        modelBuilder.Entity<SignInFailure>(SignInFailure.Configure);
         // the Data Protection key ring, when SalesKernel:Keys:Store is Database (the table exists either way)
         modelBuilder.Entity<Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey>(b => b.ToTable("sk_data_protection_key"));
         modelBuilder.Entity<ApiKey>(ApiKey.Configure);

@@ -27,6 +27,7 @@ internal static class TenantData
         Installation<RefreshToken>(modelBuilder, "found by its hash before the caller is known; each belongs to a user");
         Installation<ChangeStamp>(modelBuilder, "one row per tenant, read by every host before the caller's access is known");
         Installation<SignInWindow>(modelBuilder, "sign-in attempts per client address, before the caller is known");
+        Installation<SignInFailure>(modelBuilder, "failed sign-ins per client address and account, before the caller is known");
         Installation<Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey>(modelBuilder, "the key ring that protects every tenant's tokens and secrets");
 
         foreach (var entityType in modelBuilder.Model.GetEntityTypes().Where(e => e.ClrType.Assembly == typeof(TenantData).Assembly).ToList())

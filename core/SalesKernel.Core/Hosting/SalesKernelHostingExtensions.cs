@@ -58,6 +58,8 @@ public static class SalesKernelHostingExtensions
 
         builder.Services.AddSingleton(catalog);
         builder.Services.AddSingleton(database);
+        // the answers do not name the server software (one less hint for whoever probes the host)
+        builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(kestrel => kestrel.AddServerHeader = false);
         // contexts are pooled and their options built once for the process (nothing in them depends on the
         // caller); each scope leases one for its caller, and gives it back when it ends
         builder.Services.AddPooledDbContextFactory<KernelDbContext>((sp, options) =>
@@ -142,6 +144,7 @@ public static class SalesKernelHostingExtensions
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseTokenRevocation();
+        app.UsePasswordChangeFirst();
         app.UseTenantIpAllowList();
         app.UseNotFoundForUnknownRoutes();
         app.UseAuthorization();

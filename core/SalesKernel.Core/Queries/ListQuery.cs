@@ -23,7 +23,10 @@ public sealed class ListQuery
     public string? Fields { get; init; }
     public int? Offset { get; init; }
     public int? Limit { get; init; }
-    /// <summary>Null: offset paging. Empty: the first page of keyset paging. Otherwise the previous page's <c>nextCursor</c>.</summary>
+    /// <summary>
+    /// Empty: the first page of keyset paging. Otherwise the previous page's <c>nextCursor</c>. Null with no
+    /// <see cref="Offset"/>: the first page, paged by keyset when the sort allows it (else by offset).
+    /// </summary>
     public string? Cursor { get; init; }
     public bool Count { get; init; }
     /// <summary>Restricts the query to one record (used to read a record back).</summary>
@@ -79,16 +82,20 @@ public sealed class ListQuery
         }
         var total = Count ? await built.Count(cancellationToken) : (int?)null;
 
+        // one row more than the page tells whether there is a next one: its cursor is given on every page
+        // that has one, the first included (by keyset where the sort allows it, else the next offset)
         string? next = null;
-        var keyset = Cursor is not null;
-        if (keyset && rows.Count > limit)
+        if (rows.Count > limit)
         {
             rows.RemoveAt(rows.Count - 1);
-            next = EncodeCursor(built.Shape.Sort.Select(s => rows[^1][built.Shape.Columns.FindIndex(c => c.Key == "sort:" + s.Field.Name)]).ToList());
+            next = built.Keyset
+                ? EncodeCursor(built.Shape.Sort.Select(s => rows[^1][built.Shape.Columns.FindIndex(c => c.Key == "sort:" + s.Field.Name)]).ToList())
+                : EncodeOffset(built.Offset + limit);
         }
         var items = new List<Dictionary<string, object?>>(rows.Count);
         foreach (var row in rows) items.Add(ToRecord(row, built.Shape));
-        return new ListPage(items, total, keyset ? null : Offset ?? 0, limit, next);
+        // the answer's offset: with offset paging, and on a first page asked for with neither offset nor cursor
+        return new ListPage(items, total, built.Keyset && Cursor is not null ? null : built.Offset, limit, next);
     }
 
     /// <summary>The query of a page (and, for its total, of every matching record), built and checked but not run.</summary>
@@ -115,12 +122,17 @@ public sealed class ListQuery
 
         var shape = ShapeOf<T>(plans, fields, Sort ?? defaultSort);
         var sort = shape.Sort;
-        var keyset = Cursor is not null;
-        if (keyset)
+        // a cursor is either a row's sort values (keyset) or, for sorts keyset paging cannot follow, the next offset
+        var cursorOffset = Cursor is { Length: > 0 } ? DecodeOffset(Cursor) : null;
+        var unseekable = sort.FirstOrDefault(s => !CanSeek(s.Field));
+        var seekable = unseekable is null;
+        var keyset = Cursor is not null ? cursorOffset is null : Offset is null && seekable;
+        var offset = keyset ? 0 : cursorOffset ?? Offset ?? 0;
+        if (keyset && Cursor is not null)
         {
-            if (sort.FirstOrDefault(s => !CanSeek(s.Field)) is { } bad)
-                throw new QueryException($"cursor paging cannot sort on '{bad.Field.Name}' (it may be empty or is a choice); sort on other fields or use offset paging");
-            if (Cursor!.Length > 0) query = query.Where(After<T>(record, sort, DecodeCursor(Cursor, sort)));
+            if (!seekable)
+                throw new QueryException($"cursor paging cannot sort on '{unseekable!.Field.Name}' (it may be empty or is a choice); sort on other fields or use offset paging");
+            if (Cursor.Length > 0) query = query.Where(After<T>(record, sort, DecodeCursor(Cursor, sort)));
         }
         var first = true;
         foreach (var (key, descending) in shape.Orderings)
@@ -128,10 +140,10 @@ public sealed class ListQuery
             query = Apply(query, key, first, descending);
             first = false;
         }
-        if (!keyset && Offset is > 0) query = Page(query, nameof(Queryable.Skip), Offset.Value);
-        query = Page(query, nameof(Queryable.Take), keyset ? limit + 1 : limit);
+        if (offset > 0) query = Page(query, nameof(Queryable.Skip), offset);
+        query = Page(query, nameof(Queryable.Take), limit + 1);
 
-        return new Built(ct => matching.CountAsync(ct), query.Select((Expression<Func<T, object?[]>>)shape.Projection), shape);
+        return new Built(ct => matching.CountAsync(ct), query.Select((Expression<Func<T, object?[]>>)shape.Projection), shape, keyset, offset);
     }
 
     /// <summary>What a page reads and in which order, for a set's fields, a selection and a sort: made once, then shared by every query of that shape.</summary>
@@ -321,14 +333,39 @@ public sealed class ListQuery
     private static string EncodeCursor(List<object?> values) =>
         Convert.ToBase64String(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(values, RecordPipeline.ValueJson))).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
+    /// <summary>The cursor of a page read by offset: <c>{"offset":N}</c>, encoded as a keyset cursor is.</summary>
+    private static string EncodeOffset(int offset) =>
+        Convert.ToBase64String(Encoding.UTF8.GetBytes($"{{\"offset\":{offset}}}")).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    /// <summary>The offset an offset cursor holds; null for a keyset cursor (or anything else, refused later).</summary>
+    private static int? DecodeOffset(string cursor)
+    {
+        try
+        {
+            using var json = JsonDocument.Parse(FromBase64Url(cursor));
+            return json.RootElement.ValueKind == JsonValueKind.Object && json.RootElement.TryGetProperty("offset", out var offset)
+                && offset.TryGetInt32(out var value) && value >= 0
+                ? value
+                : json.RootElement.ValueKind == JsonValueKind.Array ? null : throw new FormatException();
+        }
+        catch (Exception e) when (e is FormatException or JsonException)
+        {
+            throw new QueryException("cursor is not valid for this query: pass the nextCursor of the previous page with the same sort");
+        }
+    }
+
+    private static byte[] FromBase64Url(string cursor)
+    {
+        var base64 = cursor.Replace('-', '+').Replace('_', '/');
+        return Convert.FromBase64String(base64 + new string('=', (4 - base64.Length % 4) % 4));
+    }
+
     private static List<object?> DecodeCursor(string cursor, List<SortKey> sort)
     {
         try
         {
-            var base64 = cursor.Replace('-', '+').Replace('_', '/');
-            base64 += new string('=', (4 - base64.Length % 4) % 4);
             // the cursor came from a client: anything but an array of one value per sort key is refused
-            var elements = JsonSerializer.Deserialize<JsonElement[]?>(Convert.FromBase64String(base64));
+            var elements = JsonSerializer.Deserialize<JsonElement[]?>(FromBase64Url(cursor));
             // keyset paging only sorts on fields that cannot be empty, so no value of a real cursor is null
             if (elements is null || elements.Length != sort.Count || elements.Any(e => e.ValueKind == JsonValueKind.Null)
                 || elements.Any(e => e.ValueKind == JsonValueKind.String && (!Records.FieldValueReader.IsReadableText(e) || e.GetString()!.Contains('\0'))))
@@ -343,7 +380,7 @@ public sealed class ListQuery
 
     private sealed record SortKey(RecordField Field, bool Descending);
 
-    private readonly record struct Built(Func<CancellationToken, Task<int>> Count, IQueryable<object?[]> Rows, Shape Shape);
+    private readonly record struct Built(Func<CancellationToken, Task<int>> Count, IQueryable<object?[]> Rows, Shape Shape, bool Keyset, int Offset);
 
     private sealed record Column(string Key, Func<ParameterExpression, Expression> Access);
 }

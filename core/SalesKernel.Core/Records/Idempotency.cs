@@ -245,5 +245,8 @@ internal sealed class IdempotencyCleanup(IServiceScopeFactory scopes, TimeProvid
         // the sign-in counts of minutes gone by (Security.SignInLimit) are of no more use either
         var minuteAgo = now.AddMinutes(-2);
         await db.Set<Security.SignInWindow>().Where(w => w.WindowStartUtc < minuteAgo).ExecuteDeleteAsync(ct);
+        // failed sign-ins older than any lock they could still hold
+        var forgotten = now.AddMinutes(-scope.ServiceProvider.GetRequiredService<Microsoft.Extensions.Options.IOptions<Security.SecurityOptions>>().Value.LockoutMinutes);
+        await db.Set<Security.SignInFailure>().Where(f => f.LastFailedAtUtc < forgotten).ExecuteDeleteAsync(ct);
     }
 }

@@ -842,7 +842,8 @@ public sealed class RecordPipeline(
                 _batch.After.Add((entry.Entity, () => PostOperationAsync(set, change, cancellationToken)));
                 return;
             }
-            db.Audit.Add(audit);
+            // an update that changed nothing a reader could see (only stamps) leaves no empty row in the audit
+            if (changes.Count > 0 || operation != WriteOperation.Update) db.Audit.Add(audit);
             db.Outbox.Add(message);
             await SaveAsync(cancellationToken);
             await PostOperationAsync(set, change, cancellationToken);
@@ -1066,7 +1067,9 @@ public sealed class RecordPipeline(
     internal static List<FieldChange> Diff(EntityEntry entry, IReadOnlyList<RecordField> fields, WriteOperation operation, IReadOnlyDictionary<string, object?> beforeValues)
     {
         var changes = new List<FieldChange>();
-        foreach (var field in fields.Where(f => f.Source != FieldSource.System))
+        // of the kernel's own fields, who owns the record is a change worth its history (assign, claim, return);
+        // stamps and versions are not
+        foreach (var field in fields.Where(f => f.Source != FieldSource.System || f.PropertyName is SystemFields.OwnerId or SystemFields.TeamId))
         {
             var before = beforeValues.GetValueOrDefault(field.Name);
             var after = operation == WriteOperation.Delete ? null : RecordValues.Get(entry, field);

@@ -23,7 +23,7 @@ namespace SalesKernel.Core.Schema;
 /// </summary>
 public sealed class SchemaManager(KernelDbContext db, DatabaseOptions options, ILogger<SchemaManager> logger)
 {
-    public const string KernelVersion = "1.8.0";
+    public const string KernelVersion = "1.9.0";
     private const long AdvisoryLockKey = 0x5A1E5_4E2E1; // "SalesKernel" schema lock, PostgreSQL only
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
 

@@ -22,6 +22,12 @@ internal static class AccessApi
         admin.MapGet("/teams", async (CallerContext caller, KernelDbContext db, CancellationToken ct) =>
             TypedResults.Ok(await db.Teams.AsNoTracking().Where(t => t.TenantId == caller.TenantId).OrderBy(t => t.Name)
                 .Select(t => new TeamResponse(t.Id, t.Name, t.ParentId, t.ManagerUserId)).ToListAsync(ct))).WithName("ListTeams");
+        admin.MapGet("/teams/{id:guid}", async Task<IResult> (Guid id, CallerContext caller, KernelDbContext db, CancellationToken ct) =>
+                await db.Teams.AsNoTracking().Where(t => t.Id == id && t.TenantId == caller.TenantId)
+                    .Select(t => new TeamResponse(t.Id, t.Name, t.ParentId, t.ManagerUserId)).FirstOrDefaultAsync(ct) is { } team
+                    ? TypedResults.Ok(team)
+                    : TypedResults.Problem(statusCode: 404, title: "Team not found", detail: $"There is no team with id {id}."))
+            .WithName("GetTeam").Produces<TeamResponse>().ProducesProblem(404);
         admin.MapPost("/teams", CreateTeamAsync).WithName("CreateTeam").Produces<TeamResponse>(201).ProducesValidationProblem();
 
         admin.MapGet("/roles", async (CallerContext caller, KernelDbContext db, CancellationToken ct) =>
@@ -30,6 +36,15 @@ internal static class AccessApi
             return TypedResults.Ok(await db.Roles.AsNoTracking().Where(r => r.TenantId == caller.TenantId).OrderBy(r => r.Code)
                 .Select(r => new RoleResponse(r.Id, r.Code, r.Name, r.IsStandard)).ToListAsync(ct));
         }).WithName("ListRoles");
+        admin.MapGet("/roles/{code}", async Task<IResult> (string code, CallerContext caller, KernelDbContext db, CancellationToken ct) =>
+            {
+                await EnsureStandardRolesAsync(db, caller.TenantId!.Value, ct);
+                return await db.Roles.AsNoTracking().Where(r => r.TenantId == caller.TenantId && r.Code == code)
+                    .Select(r => new RoleResponse(r.Id, r.Code, r.Name, r.IsStandard)).FirstOrDefaultAsync(ct) is { } role
+                    ? TypedResults.Ok(role)
+                    : TypedResults.Problem(statusCode: 404, title: "Role not found", detail: $"There is no role '{code}'.");
+            })
+            .WithName("GetRole").Produces<RoleResponse>().ProducesProblem(404);
         admin.MapPost("/roles", CreateRoleAsync).WithName("CreateRole").Produces<RoleResponse>(201).ProducesProblem(409);
         admin.MapGet("/roles/{code}/grants", ListGrantsAsync).WithName("ListRoleGrants")
             .WithSummary("Every privilege with the depth this role has, and whether it is the plugin's default.");

@@ -20,6 +20,13 @@ internal static class ApiKeyApi
             TypedResults.Ok(await db.Set<ApiKey>().AsNoTracking().Where(k => k.TenantId == caller.TenantId).OrderBy(k => k.CreatedAtUtc)
                 .Join(db.Roles, k => k.RoleId, r => r.Id, (k, r) => new ApiKeyResponse(k.Id, k.Name, "sk_" + k.Prefix + "_…", r.Code, k.CreatedAtUtc, k.LastUsedAtUtc, k.RevokedAtUtc))
                 .ToListAsync(ct))).WithName("ListApiKeys").WithSummary("The tenant's API keys (never their secrets).");
+        group.MapGet("/{id:guid}", async Task<IResult> (Guid id, CallerContext caller, KernelDbContext db, CancellationToken ct) =>
+                await db.Set<ApiKey>().AsNoTracking().Where(k => k.Id == id && k.TenantId == caller.TenantId)
+                    .Join(db.Roles, k => k.RoleId, r => r.Id, (k, r) => new ApiKeyResponse(k.Id, k.Name, "sk_" + k.Prefix + "_…", r.Code, k.CreatedAtUtc, k.LastUsedAtUtc, k.RevokedAtUtc))
+                    .FirstOrDefaultAsync(ct) is { } key
+                    ? TypedResults.Ok(key)
+                    : TypedResults.Problem(statusCode: 404, title: "API key not found", detail: $"There is no API key with id {id}."))
+            .WithName("GetApiKey").WithSummary("One API key (never its secret).").Produces<ApiKeyResponse>().ProducesProblem(404);
         group.MapPost("/", CreateAsync).WithName("CreateApiKey").WithSummary("Create a key bound to a role; the key is in this answer only.")
             .Produces<NewApiKeyResponse>(201).ProducesValidationProblem();
         group.MapDelete("/{id:guid}", async (Guid id, CallerContext caller, KernelDbContext db, TimeProvider clock, CancellationToken ct) =>

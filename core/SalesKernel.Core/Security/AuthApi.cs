@@ -22,6 +22,8 @@ namespace SalesKernel.Core.Security;
 internal static class AuthApi
 {
     public const string TenantAdminClaim = "sk:tenant-admin";
+    /// <summary>On the tokens of a user who signed in with a password they did not choose: only a new password is allowed.</summary>
+    public const string MustChangePasswordClaim = "sk:must-change-password";
 
     public static void MapAuthApi(this IEndpointRouteBuilder app)
     {
@@ -37,7 +39,8 @@ internal static class AuthApi
             .Produces(204);
         auth.MapGet("/me", (ClaimsPrincipal user) => TypedResults.Ok(new CurrentUser(
                 user.FindFirstValue(ClaimTypes.NameIdentifier)!, user.FindFirstValue(ClaimTypes.Name),
-                user.FindFirstValue(CallerContext.TenantClaim), user.HasClaim(CallerContext.PlatformClaim, "true"), user.HasClaim(TenantAdminClaim, "true"))))
+                user.FindFirstValue(CallerContext.TenantClaim), user.HasClaim(CallerContext.PlatformClaim, "true"), user.HasClaim(TenantAdminClaim, "true"),
+                user.HasClaim(MustChangePasswordClaim, "true"))))
             .WithName("CurrentUser").WithSummary("Who the token belongs to.");
         auth.MapPost("/password", ChangePasswordAsync)
             .WithName("ChangePassword").WithSummary("Change one's password; every token issued before stops working.")
@@ -48,13 +51,25 @@ internal static class AuthApi
         IpAllowList allowList, IOptions<SecurityOptions> options, TimeProvider clock, ILoggerFactory logs, Telemetry.KernelMetrics metrics, CancellationToken ct)
     {
         var email = request.Email?.Trim().ToLowerInvariant() ?? "";
+        var policy = options.Value;
+        var address = SignInFailures.AddressOf(http);
+        var now = clock.GetUtcNow().UtcDateTime;
+        // an address that keeps failing waits, whichever account it tries: it is slowed before any account is locked
+        if (await SignInFailures.WaitAsync(db, address, policy, now, ct) is { } wait)
+        {
+            var seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
+            http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            metrics.SignInRefused("slowed");
+            return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many failed sign-ins",
+                detail: $"Sign-ins from your address failed several times: wait {seconds} s before the next attempt.");
+        }
         // the caller is not known yet: the account is looked for in the whole installation
         var user = await db.AcrossTenants<UserAccount>().FirstOrDefaultAsync(u => u.Email == email, ct);
-        var now = clock.GetUtcNow().UtcDateTime;
         // one answer for every failure — unknown email, wrong password, locked account — so that the
         // answer never tells whether an account exists
-        var refused = $"The email or the password is wrong, or the account is locked for {options.Value.LockoutMinutes} minutes after repeated failed sign-ins.";
-        if (user is { LockedUntilUtc: { } until } && until > now)
+        var refused = $"The email or the password is wrong, or the account is locked for {policy.LockoutMinutes} minutes after repeated failed sign-ins.";
+        if (user is { LockedUntilUtc: { } until } && until > now
+            || user is not null && await SignInFailures.LockedHereAsync(db, address, user.Id, policy, now, ct))
         {
             passwords.Verify(null, request.Password ?? ""); // the same work as any attempt
             metrics.SignInRefused("locked");
@@ -62,11 +77,12 @@ internal static class AuthApi
         }
         if (!passwords.Verify(user, request.Password ?? ""))
         {
+            // counted in the database, not in memory: parallel attempts are all counted
+            await SignInFailures.RecordAsync(db, address, user?.Id ?? Guid.Empty, policy, now, ct);
             if (user is not null)
             {
-                // counted in the database, not in memory: parallel attempts are all counted
                 var id = user.Id;
-                var max = options.Value.MaxFailedSignIns;
+                var max = policy.MaxFailedSignInsAnywhere;
                 var lockedUntil = now.AddMinutes(options.Value.LockoutMinutes);
                 await db.AcrossTenants<UserAccount>().Where(u => u.Id == id).ExecuteUpdateAsync(u => u.SetProperty(x => x.FailedSignIns, x => x.FailedSignIns + 1), ct);
                 if (await db.AcrossTenants<UserAccount>().Where(u => u.Id == id && u.FailedSignIns >= max)
@@ -92,6 +108,7 @@ internal static class AuthApi
         user.FailedSignIns = 0;
         user.LockedUntilUtc = null;
         await db.SaveChangesAsync(ct);
+        await SignInFailures.ForgetAsync(db, address, user.Id, ct);
         return RefreshTokens.Answer(http, await tokens.IssueAsync(user, ct));
     }
 
@@ -132,8 +149,11 @@ internal static class AuthApi
         if (!passwords.Verify(user, request.CurrentPassword ?? "")) FieldValidation.Add(errors, "currentPassword", "is wrong");
         if (Passwords.Weakness(request.NewPassword) is { } weakness) FieldValidation.Add(errors, "newPassword", weakness);
         if (errors.Count > 0) throw new RecordValidationException(errors.ToDictionary(e => e.Key, e => e.Value.ToArray()));
+        if (user.MustChangePassword && request.NewPassword == request.CurrentPassword)
+            throw new RecordValidationException(new Dictionary<string, string[]> { ["newPassword"] = ["must differ from the one-time password"] });
         user.PasswordHash = passwords.Hash(request.NewPassword!);
         user.SecurityStamp = Passwords.NewStamp();
+        user.MustChangePassword = false;
         await db.SaveChangesAsync(ct);
         stamps.Invalidate(user.Id);
         return TypedResults.NoContent();
@@ -149,6 +169,7 @@ internal static class AuthApi
         };
         claims.Add(user.TenantId is { } tenant ? new Claim(CallerContext.TenantClaim, tenant.ToString()) : new Claim(CallerContext.PlatformClaim, "true"));
         if (user.IsTenantAdmin) claims.Add(new Claim(TenantAdminClaim, "true"));
+        if (user.MustChangePassword) claims.Add(new Claim(MustChangePasswordClaim, "true"));
         return new ClaimsPrincipal(new ClaimsIdentity(claims, BearerTokenDefaults.AuthenticationScheme));
     }
 
@@ -159,4 +180,5 @@ internal static class AuthApi
 public sealed record SignInRequest(string? Email, string? Password);
 public sealed record RefreshRequest(string? RefreshToken);
 public sealed record ChangePasswordRequest(string? CurrentPassword, string? NewPassword);
-public sealed record CurrentUser(string Id, string? Email, string? TenantId, bool IsPlatformAdmin, bool IsTenantAdmin);
+/// <param name="MustChangePassword">Signed in with a one-time password: choose a new one (<c>POST /api/auth/password</c>) before anything else.</param>
+public sealed record CurrentUser(string Id, string? Email, string? TenantId, bool IsPlatformAdmin, bool IsTenantAdmin, bool MustChangePassword);

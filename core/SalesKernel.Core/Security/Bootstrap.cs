@@ -25,6 +25,8 @@ internal static class Bootstrap
         {
             Id = Guid.CreateVersion7(), Email = email, DisplayName = "Platform administrator",
             PasswordHash = passwords.Hash(password!), SecurityStamp = Passwords.NewStamp(), CreatedAtUtc = clock.GetUtcNow().UtcDateTime,
+            // a password shown on a console is not the administrator's own: the first sign-in must replace it
+            MustChangePassword = generated,
         };
         db.Users.Add(admin);
         try
@@ -46,7 +48,8 @@ internal static class Bootstrap
                  SalesKernel platform administrator (shown once, not logged)
                    email:    {email}
                    password: {password}
-                 Sign in at POST /api/auth/login and change it: POST /api/auth/password
+                 Sign in at POST /api/auth/login, then choose your own password:
+                 POST /api/auth/password (nothing else answers until you do)
                 ==================================================================
 
                 """);

@@ -53,6 +53,10 @@ internal static class SecurityMiddleware
                     headers.ContentSecurityPolicy = http.Request.Path.StartsWithSegments("/swagger")
                         ? SwaggerPolicy
                         : "default-src 'none'; frame-ancestors 'none'";
+                    // the API's answers carry records and tokens: no shared cache (nor the browser's) may keep them;
+                    // an endpoint that chose its own caching keeps it
+                    if (http.Request.Path.StartsWithSegments("/api") && !headers.ContainsKey("Cache-Control"))
+                        headers.CacheControl = "no-store";
                     return Task.CompletedTask;
                 }, context);
                 // the NUL character has no use in an address or a query, and PostgreSQL refuses it in text
@@ -68,6 +72,23 @@ internal static class SecurityMiddleware
             next(app);
         };
     }
+
+    /// <summary>
+    /// Signed in with a password the user did not choose (the platform administrator's one-time password),
+    /// the token opens only what choosing a new one needs: <c>/api/auth/password</c>, <c>/me</c>, refresh and sign-out.
+    /// </summary>
+    public static IApplicationBuilder UsePasswordChangeFirst(this IApplicationBuilder app) => app.Use(async (context, next) =>
+    {
+        if (context.User.HasClaim(AuthApi.MustChangePasswordClaim, "true") && !context.Request.Path.StartsWithSegments("/api/auth"))
+        {
+            context.Response.StatusCode = StatusCodes.Status403Forbidden;
+            await Results.Problem(statusCode: 403, title: "Choose a new password first",
+                detail: "You signed in with a one-time password. Choose your own with POST /api/auth/password {\"currentPassword\": …, \"newPassword\": …}, then sign in again with it.")
+                .ExecuteAsync(context);
+            return;
+        }
+        await next(context);
+    });
 
     /// <summary>
     /// A request that matches no endpoint answers 404, signed in or not: the fallback authorization

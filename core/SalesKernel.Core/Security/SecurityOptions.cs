@@ -11,9 +11,15 @@ public sealed class SecurityOptions
     public int RefreshTokenDays { get; set; } = 14;
     /// <summary>How long a sign-in lasts at most, however often its refresh token is used: then the user signs in again.</summary>
     public int SessionDays { get; set; } = 30;
-    /// <summary>Failed sign-ins in a row that lock an account.</summary>
+    /// <summary>Failed sign-ins in a row on an account from one address that lock the account for that address.</summary>
     public int MaxFailedSignIns { get; set; } = 5;
-    /// <summary>How long a locked account stays locked.</summary>
+    /// <summary>Failed sign-ins in a row on an account from any addresses that lock it for everyone.</summary>
+    public int MaxFailedSignInsAnywhere { get; set; } = 20;
+    /// <summary>Failed sign-ins from one address (on any accounts) after which it waits before each next attempt.</summary>
+    public int FailuresBeforeDelay { get; set; } = 3;
+    /// <summary>The longest wait between two attempts of an address that keeps failing (the wait doubles from 1 s).</summary>
+    public int MaxSignInDelaySeconds { get; set; } = 60;
+    /// <summary>How long a locked account stays locked, and how long an address's failures are remembered.</summary>
     public int LockoutMinutes { get; set; } = 15;
     /// <summary>Sign-in attempts allowed per client address per minute.</summary>
     public int SignInsPerMinute { get; set; } = 10;

@@ -39,7 +39,7 @@ internal sealed class SignInLimit : IEndpointFilter
         var limit = services.GetRequiredService<IOptions<SecurityOptions>>().Value.SignInsPerMinute;
         var now = services.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime;
         var window = new DateTime(now.Ticks - now.Ticks % TimeSpan.TicksPerMinute, DateTimeKind.Utc);
-        var address = http.Connection.RemoteIpAddress is { } ip ? (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString() : "unknown";
+        var address = SignInFailures.AddressOf(http);
         var attempts = await CountAsync(services, address, window, http.RequestAborted);
         if (attempts <= limit) return await next(context);
         services.GetRequiredService<Telemetry.KernelMetrics>().SignInRefused("limited");

@@ -20,6 +20,11 @@ public sealed class UserAccount
     /// <summary>The team the user works in; records they create belong to it.</summary>
     public Guid? TeamId { get; set; }
     public int FailedSignIns { get; set; }
+    /// <summary>
+    /// Set for a password the user did not choose (the platform administrator's one-time password):
+    /// signed in with it, the user may only choose a new one (<c>POST /api/auth/password</c>).
+    /// </summary>
+    public bool MustChangePassword { get; set; }
     public DateTime? LockedUntilUtc { get; set; }
     public DateTime CreatedAtUtc { get; set; }
 

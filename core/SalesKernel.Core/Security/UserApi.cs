@@ -27,6 +27,12 @@ internal static class UserApi
                 return TypedResults.Ok(KernelPaging.Page(rows, take, u => u.Email, u => u));
             })
             .WithName("ListUsers").WithSummary("The tenant's users by email; page with limit and cursor.");
+        group.MapGet("/{id:guid}", async Task<IResult> (Guid id, CallerContext caller, KernelDbContext db, CancellationToken ct) =>
+                await db.Users.AsNoTracking().Where(u => u.Id == id && u.TenantId == caller.TenantId)
+                    .Select(u => new UserResponse(u.Id, u.Email, u.DisplayName, u.IsActive, u.IsTenantAdmin, u.LockedUntilUtc)).FirstOrDefaultAsync(ct) is { } user
+                    ? TypedResults.Ok(user)
+                    : TypedResults.Problem(statusCode: 404, title: "User not found", detail: $"There is no user with id {id} in this company."))
+            .WithName("GetUser").WithSummary("One user of the tenant.").Produces<UserResponse>().ProducesProblem(404);
         group.MapPost("/", CreateAsync).WithName("CreateUser").Produces<UserResponse>(201).ProducesValidationProblem().ProducesProblem(409);
         group.MapPost("/{id:guid}/disable", (Guid id, CallerContext caller, KernelDbContext db, SecurityStamps stamps, CancellationToken ct) =>
                 SetActiveAsync(id, false, caller, db, stamps, ct))

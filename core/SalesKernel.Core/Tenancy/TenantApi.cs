@@ -30,6 +30,12 @@ internal static partial class TenantApi
                 return TypedResults.Ok(Queries.KernelPaging.Page(rows, take, t => t.Code, t => t));
             })
             .WithName("ListTenants").WithSummary("Every tenant, by code; page with limit and cursor.");
+        group.MapGet("/{id:guid}", async Task<IResult> (Guid id, KernelDbContext db, CancellationToken ct) =>
+                await db.Tenants.AsNoTracking().Where(t => t.Id == id).Select(t => new TenantResponse(t.Id, t.Code, t.Name, t.IsActive, t.CreatedAtUtc))
+                    .FirstOrDefaultAsync(ct) is { } tenant
+                    ? TypedResults.Ok(tenant)
+                    : TypedResults.Problem(statusCode: 404, title: "Tenant not found", detail: $"There is no tenant with id {id}."))
+            .WithName("GetTenant").WithSummary("One tenant (where a new tenant's Location points).").Produces<TenantResponse>().ProducesProblem(404);
         group.MapPost("/", CreateAsync).WithName("CreateTenant")
             .WithSummary("Create a tenant with its first administrator and the plugins it starts with (all loaded plugins by default).")
             .Produces<TenantResponse>(201).ProducesValidationProblem().ProducesProblem(409);

@@ -24,6 +24,12 @@ internal static class WebhookApi
         group.MapGet("/", async (CallerContext caller, KernelDbContext db, CancellationToken ct) =>
             TypedResults.Ok(await db.Set<WebhookSubscription>().AsNoTracking().Where(w => w.TenantId == caller.TenantId && w.IsActive)
                 .Select(w => new WebhookResponse(w.Id, w.Url, w.Events, w.CreatedAtUtc)).ToListAsync(ct))).WithName("ListWebhooks");
+        group.MapGet("/{id:guid}", async Task<IResult> (Guid id, CallerContext caller, KernelDbContext db, CancellationToken ct) =>
+                await db.Set<WebhookSubscription>().AsNoTracking().Where(w => w.Id == id && w.TenantId == caller.TenantId && w.IsActive)
+                    .Select(w => new WebhookResponse(w.Id, w.Url, w.Events, w.CreatedAtUtc)).FirstOrDefaultAsync(ct) is { } hook
+                    ? TypedResults.Ok(hook)
+                    : TypedResults.Problem(statusCode: 404, title: "Webhook not found", detail: $"There is no webhook with id {id}."))
+            .WithName("GetWebhook").WithSummary("One subscription (never its secret).").Produces<WebhookResponse>().ProducesProblem(404);
         group.MapPost("/", CreateAsync).WithName("CreateWebhook")
             .WithSummary("Subscribe a URL to events of entity sets ('*' for all); the signing secret is in this answer only.")
             .Produces<NewWebhookResponse>(201).ProducesValidationProblem();

@@ -124,6 +124,30 @@ public sealed class ListQueryTests(CustomerListFixture fixture) : IClassFixture<
         Assert.Equal(6, seen.Distinct().Count());
     }
 
+    [Theory]
+    [InlineData("sort=-name")]     // a sort keyset paging follows: the cursor holds the last row's values
+    [InlineData("sort=tier,name")] // a choice first: the cursor holds the next offset
+    [InlineData("")]               // the set's default sort
+    public async Task The_first_page_asked_for_without_a_cursor_gives_the_next_pages_cursor(string sort)
+    {
+        var all = (await _client.GetObjectAsync($"{Url}?{sort}")).Names();
+        var seen = new List<string>();
+        var page = await _client.GetObjectAsync($"{Url}?{sort}&limit=4");
+        Assert.Equal(0, page["offset"]!.GetValue<int>());
+        while (true)
+        {
+            seen.AddRange(page.Names());
+            if (page["nextCursor"]?.GetValue<string>() is not { } cursor) break;
+            page = await _client.GetObjectAsync($"{Url}?{sort}&limit=4&cursor={cursor}");
+        }
+        Assert.Equal(all, seen);
+        Assert.Equal(6, seen.Distinct().Count());
+        // the last page says so, and a page asked for by offset tells the next one too
+        Assert.Null((await _client.GetObjectAsync($"{Url}?{sort}&limit=6"))["nextCursor"]);
+        Assert.NotNull((await _client.GetObjectAsync($"{Url}?{sort}&limit=2&offset=2"))["nextCursor"]);
+        Assert.Null((await _client.GetObjectAsync($"{Url}?{sort}&limit=2&offset=4"))["nextCursor"]);
+    }
+
     [Fact]
     public async Task Field_selection_returns_only_the_named_fields_and_the_id()
     {

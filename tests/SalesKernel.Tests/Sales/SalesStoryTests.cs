@@ -177,6 +177,30 @@ public sealed class SalesStoryTests() : TenantHostTest(PluginFolder.Sales)
     }
 
     [Fact]
+    public async Task Claims_returns_assignments_and_shares_are_audited_with_the_owner_before_and_after()
+    {
+        var leadId = await PoolLeadAsync("Qian Hui", "Jade River Foods");
+        await OkAsync(_rep.PostAsync($"{Leads}/{leadId}/claim", null));
+        Assert.Equal(HttpStatusCode.NoContent, (await _rep.PostAsJsonAsync($"{Leads}/{leadId}/return", new { reason = "Not my region" })).StatusCode);
+        await OkAsync(_manager.PostAsJsonAsync($"/api/leads/pool/{leadId}/assign", new { ownerId = _rep2Id }));
+        Assert.Equal(HttpStatusCode.NoContent, (await _manager.PostAsJsonAsync($"{Leads}/{leadId}/share", new { userId = _repId })).StatusCode);
+
+        var items = (await _admin.GetObjectAsync($"/api/audit?entity=leads.leads&recordId={leadId}&limit=100"))["items"]!.AsArray();
+        // no row of the audit says nothing
+        Assert.All(items, i => Assert.NotEmpty(i!["changes"]!.AsArray()));
+        var owners = items.Reverse().Select(i => i!["changes"]!.AsArray().FirstOrDefault(c => c!["field"]!.GetValue<string>() == "ownerId"))
+            .Where(c => c is not null).Select(c => (Before: c!["before"]?.GetValue<string>(), After: c["after"]?.GetValue<string>())).ToList();
+        var admin = (await _admin.GetObjectAsync("/api/auth/me"))["id"]!.GetValue<string>();
+        // created by the administrator, put in the pool, claimed by the rep, returned, handed to the second rep
+        Assert.Equal([(null, admin), (admin, null), (null, _repId), (_repId, null), (null, _rep2Id)], owners);
+        var claim = items.First(i => i!["changes"]!.AsArray().Any(c => c!["field"]!.GetValue<string>() == "ownerId" && c["after"]?.GetValue<string>() == _repId))!;
+        Assert.Equal(_repId, claim["userId"]!.GetValue<string>());
+        Assert.Contains(claim["changes"]!.AsArray(), c => c!["field"]!.GetValue<string>() == "teamId" && c["after"]!.GetValue<Guid>() == _sales);
+        var share = Assert.Single(items, i => i!["operation"]!.GetValue<string>() == "Share")!;
+        Assert.Equal(_repId, share["changes"]![0]!["after"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Claims_made_at_the_same_moment_do_not_pass_the_cap()
     {
         await OkAsync(_admin.PutAsJsonAsync("/api/leads/pool/settings", new { maxLeadsPerRep = 3, idleDaysBeforeReturn = 30 }));

@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 using SalesKernel.Tests.Infrastructure;
 
 namespace SalesKernel.Tests.Security;
@@ -57,26 +59,72 @@ public sealed class SignInTests : IDisposable
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.PostAsJsonAsync("/api/auth/refresh", new { refreshToken = "forged" })).StatusCode);
     }
 
-    [Fact]
-    public async Task Repeated_failed_sign_ins_lock_the_account_even_for_the_right_password()
+    private static Task<HttpResponseMessage> SignInFromAsync(HttpClient client, string address, string email, string password)
     {
-        await using var host = new KernelHost(_plugins, _db);
+        var request = new HttpRequestMessage(HttpMethod.Post, "/api/auth/login") { Content = JsonContent.Create(new { email, password }) };
+        request.Headers.Add("X-Test-Client-Address", address);
+        return client.SendAsync(request);
+    }
+
+    private static async Task<DateTimeOffset?> LockedUntilAsync(HttpClient admin, string email) =>
+        (await admin.GetFromJsonAsync<JsonObject>("/api/users?limit=500"))!["items"]!.AsArray()
+            .First(u => u!["email"]!.GetValue<string>() == email)!["lockedUntilUtc"]?.GetValue<DateTimeOffset>();
+
+    [Fact]
+    public async Task An_address_that_keeps_failing_waits_longer_each_time_then_is_locked_out_of_the_account_while_its_owner_signs_in_elsewhere()
+    {
+        var clock = new MovableClock();
+        await using var root = new KernelHost(_plugins, _db);
+        await using var host = root.WithWebHostBuilder(b => b.ConfigureTestServices(s => s.AddSingleton<TimeProvider>(clock)));
+        using var admin = await root.TenantClientAsync("acme");
+        using var rep = await AddUserAsync(root, admin, "rep@acme.test");
+        using var client = host.CreateClient();
+        const string attacker = "203.0.113.7", owner = "198.51.100.9";
+
+        // three failures at once: all counted, none slowed yet
+        var first = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => SignInFromAsync(client, attacker, "rep@acme.test", "Wrong-Pass-0000")));
+        Assert.All(first, w => Assert.Equal(HttpStatusCode.Unauthorized, w.StatusCode));
+        var refused = (await first[0].ObjectAsync())["detail"]!.GetValue<string>();
+        // then the address waits before each attempt, twice as long after each failure — even with the right password
+        foreach (var wait in new[] { 1, 2 })
+        {
+            var slowed = await SignInFromAsync(client, attacker, "rep@acme.test", KernelHost.TenantPassword);
+            Assert.Equal(HttpStatusCode.TooManyRequests, slowed.StatusCode);
+            Assert.Equal(TimeSpan.FromSeconds(wait), slowed.Headers.RetryAfter!.Delta);
+            clock.Ahead += TimeSpan.FromSeconds(wait);
+            Assert.Equal(HttpStatusCode.Unauthorized, (await SignInFromAsync(client, attacker, "rep@acme.test", "Wrong-Pass-0000")).StatusCode);
+        }
+        // five failures from that address: the account is locked there, and the right password is refused as any failure is
+        clock.Ahead += TimeSpan.FromSeconds(4);
+        var locked = await SignInFromAsync(client, attacker, "rep@acme.test", KernelHost.TenantPassword);
+        Assert.Equal(HttpStatusCode.Unauthorized, locked.StatusCode);
+        Assert.Equal(refused, (await locked.ObjectAsync())["detail"]!.GetValue<string>());
+        Assert.Contains("locked", refused);
+        // the answer is the same for an account that does not exist: it tells nobody which emails are real
+        var unknown = await SignInFromAsync(client, "192.0.2.1", "nobody@acme.test", "Wrong-Pass-0000");
+        Assert.Equal(refused, (await unknown.ObjectAsync())["detail"]!.GetValue<string>());
+
+        // the owner, elsewhere, is not locked out by someone who knew their email
+        Assert.Equal(HttpStatusCode.OK, (await SignInFromAsync(client, owner, "rep@acme.test", KernelHost.TenantPassword)).StatusCode);
+        Assert.Null(await LockedUntilAsync(admin, "rep@acme.test"));
+        // after the lockout time the address may try again
+        clock.Ahead += TimeSpan.FromMinutes(15);
+        Assert.Equal(HttpStatusCode.OK, (await SignInFromAsync(client, attacker, "rep@acme.test", KernelHost.TenantPassword)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Failures_spread_over_many_addresses_lock_the_account_for_everyone()
+    {
+        await using var host = new KernelHost(_plugins, _db, new Dictionary<string, string?> { ["SalesKernel:Security:MaxFailedSignInsAnywhere"] = "6" });
         using var admin = await host.TenantClientAsync("acme");
         using var rep = await AddUserAsync(host, admin, "rep@acme.test");
         using var client = host.CreateClient();
-        // five attempts at once: every one is counted
-        var wrong = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ =>
-            client.PostAsJsonAsync("/api/auth/login", new { email = "rep@acme.test", password = "Wrong-Pass-0000" })));
-        Assert.All(wrong, w => Assert.Equal(HttpStatusCode.Unauthorized, w.StatusCode));
-        var right = await client.PostAsJsonAsync("/api/auth/login", new { email = "rep@acme.test", password = KernelHost.TenantPassword });
-        Assert.Equal(HttpStatusCode.Unauthorized, right.StatusCode);
-        var locked = (await right.ObjectAsync())["detail"]!.GetValue<string>();
-        Assert.Contains("locked", locked);
-        // the answer is the same for an account that does not exist: it tells nobody which emails are real
-        var unknown = await client.PostAsJsonAsync("/api/auth/login", new { email = "nobody@acme.test", password = "Wrong-Pass-0000" });
-        Assert.Equal(locked, (await unknown.ObjectAsync())["detail"]!.GetValue<string>());
-        Assert.Equal(locked, (await wrong[0].ObjectAsync())["detail"]!.GetValue<string>());
-        Assert.NotNull((await admin.GetFromJsonAsync<JsonObject>("/api/users?limit=500"))!["items"]!.AsArray().First(u => u!["email"]!.GetValue<string>() == "rep@acme.test")!["lockedUntilUtc"]);
+        // two failures from each of three addresses: no address is slowed or locked out on its own
+        foreach (var address in new[] { "203.0.113.1", "203.0.113.2", "203.0.113.3" })
+            for (var i = 0; i < 2; i++)
+                Assert.Equal(HttpStatusCode.Unauthorized, (await SignInFromAsync(client, address, "rep@acme.test", "Wrong-Pass-0000")).StatusCode);
+        Assert.NotNull(await LockedUntilAsync(admin, "rep@acme.test"));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await SignInFromAsync(client, "198.51.100.9", "rep@acme.test", KernelHost.TenantPassword)).StatusCode);
     }
 
     [Fact]
@@ -120,7 +168,11 @@ public sealed class SignInTests : IDisposable
     [Fact]
     public async Task Sign_ins_are_rate_limited_per_client()
     {
-        await using var host = new KernelHost(_plugins, _db, new Dictionary<string, string?> { ["SalesKernel:Security:SignInsPerMinute"] = "3" });
+        await using var host = new KernelHost(_plugins, _db, new Dictionary<string, string?>
+        {
+            ["SalesKernel:Security:SignInsPerMinute"] = "3",
+            ["SalesKernel:Security:FailuresBeforeDelay"] = "100", // the per-minute limit, not the slow-down of failing addresses
+        });
         using var client = host.CreateClient();
         var statuses = new List<HttpStatusCode>();
         for (var i = 0; i < 4; i++)
@@ -137,6 +189,33 @@ public sealed class SignInTests : IDisposable
         var withTestPassword = await client.PostAsJsonAsync("/api/auth/login", new { email = KernelHost.PlatformEmail, password = KernelHost.PlatformPassword });
         Assert.Equal(HttpStatusCode.Unauthorized, withTestPassword.StatusCode);
         Assert.Equal(1L, Convert.ToInt64(await _db.ScalarAsync("SELECT COUNT(*) FROM sk_user WHERE \"TenantId\" IS NULL")));
+        // a password shown on a console is not the administrator's own: the first sign-in must choose one
+        Assert.True(Convert.ToBoolean(await _db.ScalarAsync("SELECT \"MustChangePassword\" FROM sk_user WHERE \"TenantId\" IS NULL")));
+    }
+
+    [Fact]
+    public async Task Signed_in_with_a_one_time_password_the_administrator_may_only_choose_a_new_one()
+    {
+        await using var host = new KernelHost(_plugins, _db);
+        _ = host.Services; // starts the host: the configured password is the operator's choice, nothing to change
+        Assert.False(Convert.ToBoolean(await _db.ScalarAsync("SELECT \"MustChangePassword\" FROM sk_user WHERE \"TenantId\" IS NULL")));
+        await _db.ExecuteAsync($"UPDATE sk_user SET \"MustChangePassword\" = {_db.Literal(true)} WHERE \"TenantId\" IS NULL");
+
+        using var platform = await host.PlatformClientAsync();
+        Assert.True((await platform.GetObjectAsync("/api/auth/me"))["mustChangePassword"]!.GetValue<bool>());
+        var refused = await platform.GetAsync("/api/tenants");
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Contains("/api/auth/password", (await refused.ObjectAsync())["detail"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.Forbidden, (await platform.PostAsJsonAsync("/api/tenants", new { code = "acme" })).StatusCode);
+        var same = await platform.PostAsJsonAsync("/api/auth/password", new { currentPassword = KernelHost.PlatformPassword, newPassword = KernelHost.PlatformPassword });
+        Assert.Equal(HttpStatusCode.BadRequest, same.StatusCode);
+        Assert.NotNull((await same.ObjectAsync())["errors"]!["newPassword"]);
+        Assert.Equal(HttpStatusCode.NoContent,
+            (await platform.PostAsJsonAsync("/api/auth/password", new { currentPassword = KernelHost.PlatformPassword, newPassword = "My-Own-Pass-2027" })).StatusCode);
+
+        using var again = await host.SignedInClientAsync(KernelHost.PlatformEmail, "My-Own-Pass-2027");
+        Assert.False((await again.GetObjectAsync("/api/auth/me"))["mustChangePassword"]!.GetValue<bool>());
+        Assert.Equal(HttpStatusCode.OK, (await again.GetAsync("/api/tenants")).StatusCode);
     }
 
     [Fact]
