@@ -100,7 +100,10 @@ public sealed class DemoSeed(IServiceProvider services)
         var seeders = catalog.Loaded.Where(p => p.Registration?.DemoSeeder is not null && enabled.Contains(p.Id)).ToList();
         var pending = seeders.Where(p => !run.Completed.Contains(p.Id)).ToList();
         if (resumed && pending.Count == 0)
-            throw new InvalidOperationException($"Tenant {code} is seeded already ({run.Customers:N0} customers): seed another tenant, or start from a fresh database.");
+            throw new InvalidOperationException(
+                $"Tenant {code} is seeded already ({run.Customers:N0} customers). Sign in as {adminEmail} or a demo user ({Email(Organisation[0].Manager, domain)}, …) "
+                + "with the password the first seed printed (the README and docs/walkthrough.md seed with --password=Demo-Pass-2026). "
+                + "To seed again, name another tenant or start from a fresh database.");
         // a resumed run goes on with the first run's size, seed and "now", so the data is what one run would have made
         var effective = options with { Customers = run.Customers, Seed = run.Seed };
 
