@@ -192,7 +192,7 @@ public sealed class WalkthroughTests : IDisposable
         {
             var command = step.Command.Replace("localhost:5080", $"localhost:{port}");
             if (command.Trim() == "dotnet run --project host/SalesKernel.Host")
-                command = $"dotnet run --project host/SalesKernel.Host > \"$__work/host.log\" 2>&1 &\n__host=$!\n__ready";
+                command = "(cd host/SalesKernel.Host && exec dotnet \"$SK_HOST_DLL\") > \"$__work/host.log\" 2>&1 &\n__host=$!\n__ready";
             script.Append($"""
                 __status="$__work/{step.Number}.status"; : > "$__status"
                 {"{"}
