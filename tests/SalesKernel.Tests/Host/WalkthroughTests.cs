@@ -67,6 +67,9 @@ public sealed class WalkthroughTests : IDisposable
     [Fact]
     public async Task The_walkthrough_runs_as_written_and_every_answer_has_what_the_document_shows()
     {
+        foreach (var tool in new[] { "curl", "jq" })
+            Assert.True(File.Exists($"/usr/bin/{tool}") || File.Exists($"/usr/local/bin/{tool}"),
+                $"the walkthrough's commands use {tool}: install it (apt-get install curl jq; .ci/run does)");
         var root = RepositoryRoot();
         var document = ShellDocument.Parse(await File.ReadAllTextAsync(Path.Combine(root, "docs", "walkthrough.md")));
         Assert.True(document.Steps.Count > 30, $"only {document.Steps.Count} commands found in the walkthrough");
