@@ -4,14 +4,25 @@ using SalesKernel.Core.Data;
 namespace SalesKernel.Core.Hosting;
 
 /// <summary>
-/// The host cannot start because its database could not be opened or prepared: the message says which
-/// database (provider and server, never the password) and what it answered. The host's entry point
-/// prints it and exits with 1 instead of a stack trace.
+/// The host cannot start: its configuration names what it does not know (a database provider), its database
+/// could not be opened or prepared (the message says which database — provider and server, never the
+/// password — and what it answered), or its address is taken. The host's entry point prints the message
+/// and exits with 1 instead of a stack trace.
 /// </summary>
-public sealed class KernelStartException(DatabaseOptions database, DbException error, Exception inner)
-    : Exception($"The database could not be opened or prepared ({database.Provider}{Server(database)}): {Sentence(error.Message)} " +
-        "Check SalesKernel:Database:ConnectionString, that the server is running and reachable, and that its user may create the database's tables.", inner)
+public sealed class KernelStartException : Exception
 {
+    /// <summary>The host cannot start, for the reason <paramref name="message"/> says in a sentence or two.</summary>
+    public KernelStartException(string message, Exception? inner = null) : base(message, inner)
+    {
+    }
+
+    /// <summary>The database could not be opened or prepared: <paramref name="error"/> is what it answered.</summary>
+    public KernelStartException(DatabaseOptions database, DbException error, Exception inner)
+        : base($"The database could not be opened or prepared ({database.Provider}{Server(database)}): {Sentence(error.Message)} " +
+            "Check SalesKernel:Database:ConnectionString, that the server is running and reachable, and that its user may create the database's tables.", inner)
+    {
+    }
+
     /// <summary>The database's own error in <paramref name="e"/>'s chain, if there is one.</summary>
     public static DbException? DatabaseError(Exception e)
     {

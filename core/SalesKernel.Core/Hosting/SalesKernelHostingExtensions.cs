@@ -47,7 +47,7 @@ public static class SalesKernelHostingExtensions
         var pluginsPath = ResolvePath(configuration["SalesKernel:PluginsPath"], AppContext.BaseDirectory, "plugins");
         var dataPath = ResolvePath(configuration["SalesKernel:DataPath"], builder.Environment.ContentRootPath, "data");
 
-        var database = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
+        var database = DatabaseOptionsFrom(configuration);
         var catalog = new PluginLoader(pluginsPath, configuration).Load();
         PluginContributionCheck.Check(catalog);
         var dbOptions = new DbContextOptionsBuilder<KernelDbContext>();
@@ -229,7 +229,8 @@ public static class SalesKernelHostingExtensions
         app.Lifetime.ApplicationStopping.Register(() =>
         {
             draining.Start();
-            if (seconds <= 0) return;
+            // a server that never started (its port was taken) has nothing to drain
+            if (seconds <= 0 || !app.Lifetime.ApplicationStarted.IsCancellationRequested) return;
             logger.LogInformation("Stopping: /health/ready answers 503; still serving for {Seconds} s before closing", seconds);
             Thread.Sleep(TimeSpan.FromSeconds(seconds));
         });
@@ -289,18 +290,28 @@ public static class SalesKernelHostingExtensions
 
     private static readonly EntitySetWriteGuard WriteGuard = new();
 
+    /// <summary>The database's settings; a provider the kernel does not know stops the start with one sentence.</summary>
+    private static DatabaseOptions DatabaseOptionsFrom(IConfiguration configuration)
+    {
+        var key = $"{DatabaseOptions.Section}:{nameof(DatabaseOptions.Provider)}";
+        if (configuration[key] is { } provider && provider.Trim().Length > 0
+            && !Enum.GetNames<DatabaseProvider>().Contains(provider.Trim(), StringComparer.OrdinalIgnoreCase))
+            throw new KernelStartException($"{key} is '{provider}', which SalesKernel does not know: use one of {string.Join(", ", Enum.GetNames<DatabaseProvider>())}.");
+        return configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
+    }
+
     private static void ConfigureDatabase(DbContextOptionsBuilder options, DatabaseOptions database, string dataPath)
     {
         switch (database.Provider)
         {
             case DatabaseProvider.PostgreSQL:
                 if (string.IsNullOrWhiteSpace(database.ConnectionString))
-                    throw new InvalidOperationException("SalesKernel:Database:ConnectionString is required when the provider is PostgreSQL.");
+                    throw new KernelStartException("SalesKernel:Database:ConnectionString is required when the provider is PostgreSQL.");
                 options.UseNpgsql(WithPoolSize(database));
                 break;
             case DatabaseProvider.SqlServer:
                 if (string.IsNullOrWhiteSpace(database.ConnectionString))
-                    throw new InvalidOperationException("SalesKernel:Database:ConnectionString is required when the provider is SqlServer.");
+                    throw new KernelStartException("SalesKernel:Database:ConnectionString is required when the provider is SqlServer.");
                 // no retrying execution strategy: the pipeline's own transactions span many commands
                 options.UseSqlServer(database.ConnectionString);
                 break;
