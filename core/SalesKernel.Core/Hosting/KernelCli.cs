@@ -267,6 +267,8 @@ public sealed class KernelCli
             throw new CliException("The tenant code must be 2 to 40 lower-case letters, digits or dashes, starting with a letter.");
 
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(_output) });
+        // written to a file or a pipe, the table keeps its lines whole rather than wrapping at 80 columns
+        if (Console.IsOutputRedirected || _output != Console.Out) console.Profile.Width = Math.Max(console.Profile.Width, 120);
         console.MarkupLineInterpolated($"Seeding tenant [bold]{code}[/] with {customers:N0} customers (seed {seed}) …");
         var started = System.Diagnostics.Stopwatch.StartNew();
         DemoSeedResult result;
@@ -296,9 +298,13 @@ public sealed class KernelCli
         if (result.Resumed)
             console.MarkupLineInterpolated($"Went on with the earlier seed of {code}: the plugins it had not finished ({result.Customers:N0} customers, seed {result.Seed}, as it began).");
         console.MarkupLineInterpolated($"Done in {started.Elapsed:mm\\:ss}: {string.Join(", ", result.Plugins.Select(p => $"{p.Plugin} {p.Took.TotalSeconds:N1} s"))}.");
-        var table = new Table().AddColumns("Sign in as", "Role", "Email");
-        table.AddRow("Administrator", StandardRoles.TenantAdmin, result.AdminEmail + (result.TenantCreated ? "" : " (existing tenant: its own password)"));
-        foreach (var user in result.Users) table.AddRow(user.Name, user.Role, user.Email);
+        var teamIds = result.Users.Where(u => u.TeamId is not null).Select(u => u.TeamId!.Value).Distinct().ToList();
+        var teams = await services.GetRequiredService<KernelDbContext>().Teams.AsNoTracking().Where(t => teamIds.Contains(t.Id))
+            .ToDictionaryAsync(t => t.Id, t => t.Name);
+        string TeamOf(Guid? id) => id is { } team && teams.TryGetValue(team, out var name) ? name : "";
+        var table = new Table().AddColumns("Sign in as", "Role", "Email", "Team");
+        table.AddRow("Administrator", StandardRoles.TenantAdmin, result.AdminEmail + (result.TenantCreated ? "" : " (existing tenant: its own password)"), "");
+        foreach (var user in result.Users) table.AddRow(user.Name, user.Role, user.Email, TeamOf(user.TeamId));
         console.Write(table);
         console.MarkupLineInterpolated($"Password of the demo users: [bold]{result.Password}[/]");
         console.MarkupLine("Sign in with POST /api/auth/login { \"email\": …, \"password\": … } — see docs/walkthrough.md.");
