@@ -35,6 +35,7 @@ public sealed class ActivitiesPlugin : ISalesKernelPlugin
         builder.AddHandler<Activity, ActivityLinkRule>(HandlerStage.PreOperation);
         builder.MapEndpoints(endpoints => endpoints.MapActivityApi());
         builder.AddDemoData<ActivityDemoData>();
+        builder.AddMessages(Messages.Chinese);
     }
 }
 

@@ -19,5 +19,6 @@ public sealed class CustomersPlugin : ISalesKernelPlugin
         builder.MapEndpoints(endpoints => endpoints.MapCustomerApi());
         Permissions.Declare(builder);
         builder.AddDemoData<CustomerDemoData>();
+        builder.AddMessages(Messages.Chinese);
     }
 }

@@ -21,6 +21,7 @@ public sealed class LeadsPlugin : ISalesKernelPlugin
         builder.AddJob<IdleLeadReturn>("return-idle-leads", builder.Configuration["IdleReturnCron"] ?? "0 * * * *");
         builder.MapEndpoints(endpoints => endpoints.MapLeadApi());
         builder.AddDemoData<LeadDemoData>();
+        builder.AddMessages(Messages.Chinese);
     }
 
     private static void DeclareLeads(EntitySetBuilder<Lead> set) => set

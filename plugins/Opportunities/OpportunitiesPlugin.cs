@@ -13,6 +13,7 @@ public sealed class OpportunitiesPlugin : ISalesKernelPlugin
         builder.AddEntitySet<Opportunity>("opportunities", Declare);
         builder.MapEndpoints(endpoints => endpoints.MapOpportunityApi());
         builder.AddDemoData<OpportunityDemoData>();
+        builder.AddMessages(Messages.Chinese);
     }
 
     private static void Declare(EntitySetBuilder<Opportunity> set) => set

@@ -171,4 +171,21 @@ public interface IPluginBuilder
     /// <param name="order">Where it runs among the implementations (lower first).</param>
     /// <returns>The same builder, for chaining.</returns>
     IPluginBuilder Implement<TContract, TImplementation>(int order = 0) where TContract : class where TImplementation : class, TContract;
+
+    /// <summary>
+    /// Gives the Simplified Chinese of messages the plugin sends to users — the messages of its
+    /// <see cref="Entities.RuleViolationException"/>s, <see cref="Entities.RecordValidationException"/>s,
+    /// guards and input checks, and the titles, details and field messages of the ProblemDetails its
+    /// endpoints return (<c>Results.ValidationProblem</c>, <c>Results.Problem</c>). The kernel answers a
+    /// caller whose <c>Accept-Language</c> prefers Chinese with the Chinese; a message without one stays
+    /// in English. Each message's <see cref="LocalizedText.En"/> is the English as the plugin writes it,
+    /// with a <c>{name}</c> placeholder for each part that varies (<c>"You hold {held} open leads"</c>);
+    /// <see cref="LocalizedText.ZhHans"/> is the Chinese, using the same placeholders in any order
+    /// (<c>"你持有 {held} 条未结线索"</c>). Write <c>{{</c> and <c>}}</c> for a literal brace. What a
+    /// placeholder stood for is itself translated when it is a known message.
+    /// </summary>
+    /// <param name="messages">English patterns, each with its Chinese.</param>
+    /// <returns>The same builder, for chaining.</returns>
+    /// <exception cref="System.ArgumentException">A message has no Chinese, or its Chinese names a placeholder its English lacks.</exception>
+    IPluginBuilder AddMessages(params LocalizedText[] messages);
 }

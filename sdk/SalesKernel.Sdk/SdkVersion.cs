@@ -9,5 +9,5 @@ namespace SalesKernel.Sdk;
 public static class SdkVersion
 {
     /// <summary>The SDK version of this assembly.</summary>
-    public const string Current = "2.0.0";
+    public const string Current = "2.1.0";
 }

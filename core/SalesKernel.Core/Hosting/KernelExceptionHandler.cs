@@ -25,7 +25,7 @@ internal sealed class KernelExceptionHandler(IProblemDetailsService problems) : 
         {
             RecordValidationException v => new HttpValidationProblemDetails(v.Errors.ToDictionary(e => e.Key, e => e.Value))
             {
-                Status = 400, Title = "One or more fields are invalid",
+                Status = 400, Title = Localization.ProblemLanguage.ValidationTitle,
             },
             QueryException q => new ProblemDetails { Status = 400, Title = "The query is not valid", Detail = q.Message },
             AccessDeniedException a => new ProblemDetails { Status = 403, Title = "Not allowed", Detail = a.Message },

@@ -97,7 +97,10 @@ public static class SalesKernelHostingExtensions
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter());
             o.SerializerOptions.Converters.Add(new RequestTextConverter());
         });
-        builder.Services.AddProblemDetails();
+        // every ProblemDetails in the caller's language, validation problems under one title (Localization.ProblemLanguage)
+        var messages = Localization.MessageCatalog.Build(catalog.Plugins.Where(p => p.Registration is not null).Select(p => p.Registration!));
+        builder.Services.AddSingleton(messages);
+        builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = c => Localization.ProblemLanguage.Apply(c.HttpContext, c.ProblemDetails, messages));
         builder.Services.AddExceptionHandler<KernelExceptionHandler>();
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);

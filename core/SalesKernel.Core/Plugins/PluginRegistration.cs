@@ -187,6 +187,23 @@ internal sealed partial class PluginRegistration(PluginInfo plugin, IConfigurati
         return this;
     }
 
+    private readonly List<LocalizedText> _messages = [];
+    private readonly Localization.MessageCatalog _messageCheck = new();
+    /// <summary>The Chinese of the plugin's messages (<see cref="IPluginBuilder.AddMessages"/>).</summary>
+    public IReadOnlyList<LocalizedText> Messages => _messages;
+
+    public IPluginBuilder AddMessages(params LocalizedText[] messages)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        foreach (var message in messages)
+        {
+            ArgumentNullException.ThrowIfNull(message, nameof(messages));
+            _messageCheck.Add(message); // a message without Chinese, or with a placeholder of its own, fails Configure now
+            _messages.Add(message);
+        }
+        return this;
+    }
+
     [GeneratedRegex("^[a-z][a-z0-9]*(-[a-z0-9]+)*$")]
     private static partial Regex SetName();
 }

@@ -224,7 +224,9 @@ internal static class IdempotencyMiddleware
     private static Task Problem(HttpContext http, int status, string title, string detail)
     {
         http.Response.StatusCode = status;
-        return http.Response.WriteAsJsonAsync(new Microsoft.AspNetCore.Mvc.ProblemDetails { Status = status, Title = title, Detail = detail },
+        var problem = new Microsoft.AspNetCore.Mvc.ProblemDetails { Status = status, Title = title, Detail = detail };
+        Localization.ProblemLanguage.Apply(http, problem); // written here, before the endpoint: in the caller's language too
+        return http.Response.WriteAsJsonAsync(problem,
             (System.Text.Json.JsonSerializerOptions?)null, "application/problem+json", http.RequestAborted);
     }
 }
