@@ -207,6 +207,9 @@ public sealed class SignInTests : IDisposable
         Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
         Assert.Contains("/api/auth/password", (await refused.ObjectAsync())["detail"]!.GetValue<string>());
         Assert.Equal(HttpStatusCode.Forbidden, (await platform.PostAsJsonAsync("/api/tenants", new { code = "acme" })).StatusCode);
+        // in the caller's language
+        var inChinese = new HttpRequestMessage(HttpMethod.Get, "/api/tenants") { Headers = { { "Accept-Language", "zh-CN" } } };
+        Assert.Equal("请先设置新密码", (await (await platform.SendAsync(inChinese)).ObjectAsync())["title"]!.GetValue<string>());
         var same = await platform.PostAsJsonAsync("/api/auth/password", new { currentPassword = KernelHost.PlatformPassword, newPassword = KernelHost.PlatformPassword });
         Assert.Equal(HttpStatusCode.BadRequest, same.StatusCode);
         Assert.NotNull((await same.ObjectAsync())["errors"]!["newPassword"]);
