@@ -1,4 +1,5 @@
 using Bogus;
+using SalesKernel.Plugins.Activities.Entities;
 using SalesKernel.Sdk;
 
 namespace SalesKernel.Plugins.Activities;

@@ -13,11 +13,11 @@ public sealed class CustomersPlugin : ISalesKernelPlugin
     {
         builder.AddEntitySet<Customer>("customers", CustomerConfiguration.Declare);
         builder.AddEntitySet<Contact>("contacts", ContactConfiguration.DeclareContacts);
-        builder.AddEntitySet<FollowUp>("follow-ups", ContactConfiguration.DeclareFollowUps);
+        builder.AddEntitySet<FollowUp>("follow-ups", FollowUpConfiguration.Declare);
         builder.AddHandler<Customer, DuplicateCustomerRule>(HandlerStage.PreOperation);
         builder.AddHandler<Contact, DuplicateContactRule>(HandlerStage.PreOperation);
         builder.MapEndpoints(endpoints => endpoints.MapCustomerApi());
-        Permissions.Declare(builder);
+        builder.AddPermission(Permissions.Promote, Permissions.PromoteName, StandardRoles.SalesManager);
         builder.AddDemoData<CustomerDemoData>();
         builder.AddMessages(Messages.Chinese);
     }

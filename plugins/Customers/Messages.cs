@@ -8,6 +8,7 @@ internal static class Messages
     public static readonly LocalizedText[] Chinese =
     [
         new("{name} is already a strategic customer.", "{name} 已经是战略客户。"),
+        new("Only who may promote customers (sales managers, by default) moves a customer to a higher tier.", "只有有权提升客户分层的人（默认为销售经理）才能提升客户分层。"),
         new("A customer named {name} in {region} is in this request twice.", "本次请求中两次出现名为 {name}、区域为 {region} 的客户。"),
         new("A customer named {name} exists in {region} already.", "区域 {region} 已有名为 {name} 的客户。"),
         new("A customer named {name} exists in {region} already, held by a colleague: ask them or your manager.",

@@ -2,16 +2,19 @@ using SalesKernel.Sdk;
 
 namespace SalesKernel.Plugins.Customers;
 
+/// <summary>
+/// The permission the plugin adds to the standard privileges of its sets (read, create, update, delete,
+/// assign, share, export — granted per role with each set's declaration): each is checked where it is
+/// used, and a permission nothing checks is not declared.
+/// </summary>
 public static class Permissions
 {
-    public const string Read = "customer.read";
-    public const string Create = "customer.create";
-    public const string Update = "customer.update";
-    public const string Delete = "customer.delete";
+    /// <summary>Move a customer one tier up (<c>POST /api/customers/customers/{id}/promote</c>); sales managers have it.</summary>
+    public const string Promote = "customer.promote";
 
-    public static void Declare(IPluginBuilder builder) => builder
-        .AddPermission(Read, new("Read customers", "查看客户"))
-        .AddPermission(Create, new("Create customers", "新建客户"))
-        .AddPermission(Update, new("Edit customers", "编辑客户"))
-        .AddPermission(Delete, new("Delete customers", "删除客户"));
+    /// <summary>The name as granted and checked: qualified by the plugin's id.</summary>
+    public const string PromoteQualified = "customers." + Promote;
+
+    /// <summary>How <see cref="Promote"/> is named to administrators granting it.</summary>
+    public static readonly LocalizedText PromoteName = new("Promote customers to a higher tier", "提升客户分层");
 }

@@ -1,4 +1,5 @@
 using Bogus;
+using SalesKernel.Plugins.Leads.Entities;
 using SalesKernel.Sdk;
 
 namespace SalesKernel.Plugins.Leads;

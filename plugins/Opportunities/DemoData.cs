@@ -1,6 +1,7 @@
 using Bogus;
 using Microsoft.EntityFrameworkCore;
 using SalesKernel.Plugins.Customers.Entities;
+using SalesKernel.Plugins.Opportunities.Entities;
 using SalesKernel.Sdk;
 using SalesKernel.Sdk.Entities;
 

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using SalesKernel.Plugins.Customers.Entities;
+using SalesKernel.Sdk;
 using SalesKernel.Sdk.Entities;
 
 namespace SalesKernel.Plugins.Customers.Endpoints;
@@ -16,13 +17,15 @@ public static class CustomerApi
     {
         endpoints.MapPost("/customers/{id:guid}/promote", Promote)
             .WithName("PromoteCustomer")
-            .WithSummary("Moves a customer one tier up (Basic → Standard → Key → Strategic).")
-            .ProducesProblem(404).ProducesProblem(412).ProducesProblem(422);
+            .WithSummary("Moves a customer one tier up (Basic → Standard → Key → Strategic); needs the customers.customer.promote permission.")
+            .ProducesProblem(403).ProducesProblem(404).ProducesProblem(412).ProducesProblem(422);
         return endpoints;
     }
 
-    private static async Task<IResult> Promote(Guid id, IEntityStore store, HttpContext http, CancellationToken ct)
+    private static async Task<IResult> Promote(Guid id, IEntityStore store, IRecordAccess access, HttpContext http, CancellationToken ct)
     {
+        if (!await access.HasPermissionAsync(Permissions.PromoteQualified, ct))
+            throw new AccessDeniedException("Only who may promote customers (sales managers, by default) moves a customer to a higher tier.");
         var expected = RecordVersion.FromIfMatch(http.Request);
         var customer = await store.UpdateAsync<Customer>(id, c =>
         {

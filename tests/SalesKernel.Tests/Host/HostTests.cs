@@ -98,9 +98,9 @@ public sealed class HostTests : IAsyncLifetime
     public async Task The_plugin_list_shows_permissions_with_english_and_chinese_names()
     {
         var customers = await _host.PluginAsync("customers");
-        var read = Assert.Single(customers.Permissions, p => p.Name == "customers.customer.read");
-        Assert.Equal("Read customers", read.DisplayName);
-        Assert.Equal("查看客户", read.DisplayNameZhHans);
+        var promote = Assert.Single(customers.Permissions, p => p.Name == "customers.customer.promote");
+        Assert.Equal("Promote customers to a higher tier", promote.DisplayName);
+        Assert.Equal("提升客户分层", promote.DisplayNameZhHans);
         Assert.Equal(["Customer", "Contact", "FollowUp"], customers.Entities);
     }
 }

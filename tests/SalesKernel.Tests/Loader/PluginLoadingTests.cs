@@ -74,7 +74,7 @@ public sealed class PluginLoadingTests : IDisposable
 
         var probe = await host.PluginAsync("schema-probe");
         Assert.Equal("Failed", probe.State);
-        Assert.Equal("missing dependency 'customers' (^1.0.0)", probe.Reason);
+        Assert.Equal("missing dependency 'customers' (^2.0.0)", probe.Reason);
         Assert.Equal("Loaded", (await host.PluginAsync("lib-v1")).State);
         using var client = await host.TenantClientAsync();
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/api/schema-probe/notes-per-customer")).StatusCode);
@@ -85,14 +85,14 @@ public sealed class PluginLoadingTests : IDisposable
     public async Task A_dependency_of_the_wrong_version_fails_the_plugin_naming_both_versions()
     {
         _plugins.Add(PluginFolder.Customers)
-            .Add(PluginFolder.SchemaProbe, m => m["dependencies"] = new JsonObject { ["customers"] = "^2.0.0" });
+            .Add(PluginFolder.SchemaProbe, m => m["dependencies"] = new JsonObject { ["customers"] = "^3.0.0" });
         await using var host = new KernelHost(_plugins, _db);
 
         var probe = await host.PluginAsync("schema-probe");
         var customers = await host.PluginAsync("customers");
         Assert.Equal("Failed", probe.State);
-        Assert.StartsWith("1.", customers.Version); // below the range asked for
-        Assert.Equal($"dependency 'customers' must be ^2.0.0 but version {customers.Version} is installed", probe.Reason);
+        Assert.StartsWith("2.", customers.Version); // below the range asked for
+        Assert.Equal($"dependency 'customers' must be ^3.0.0 but version {customers.Version} is installed", probe.Reason);
         Assert.Equal("Loaded", customers.State);
     }
 

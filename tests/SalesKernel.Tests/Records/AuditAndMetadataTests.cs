@@ -129,7 +129,7 @@ public sealed class AuditAndMetadataTests() : TenantHostTest(PluginFolder.Custom
         Assert.False(sets["credit.changes"]!["owned"]!.GetValue<bool>());
         Assert.Equal(["List", "Get"], sets["credit.changes"]!["endpoints"]!.AsArray().Select(e => e!.GetValue<string>()));
         Assert.Equal("customers.customers", sets["credit.changes"]!["fields"]!.AsArray().First(f => f!["name"]!.GetValue<string>() == "customerId")!["referenceTo"]!.GetValue<string>());
-        Assert.Contains(meta["permissions"]!.AsArray(), p => p!["name"]!.GetValue<string>() == "customers.customer.read");
+        Assert.Contains(meta["permissions"]!.AsArray(), p => p!["name"]!.GetValue<string>() == "customers.customer.promote");
     }
 
     [Fact]

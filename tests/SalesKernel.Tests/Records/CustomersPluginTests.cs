@@ -13,6 +13,23 @@ public sealed class CustomersPluginTests() : TenantHostTest(PluginFolder.Custome
     private HttpClient _admin => _client;
 
     [Fact]
+    public async Task Promoting_a_customer_takes_the_promote_permission_managers_have_by_default()
+    {
+        using var rep = await _host.AddUserAsync(_admin, "rep@acme.test", "sales-rep");
+        using var manager = await _host.AddUserAsync(_admin, "manager@acme.test", "sales-manager");
+        var id = (await rep.CreateAsync(Customers, new { name = "Tier Climbers", tier = "Basic" }))["id"]!.GetValue<Guid>();
+        var refused = await rep.PostAsync($"{Customers}/{id}/promote", null);
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Contains("promote", (await refused.ObjectAsync())["detail"]!.GetValue<string>());
+        Assert.Equal("Basic", (await rep.GetObjectAsync($"{Customers}/{id}"))["tier"]!.GetValue<string>());
+        // granted to the rep's role, the same call goes through
+        (await _admin.PutAsJsonAsync("/api/roles/sales-rep/grants", new { permission = "customers.customer.promote", depth = "Tenant" })).EnsureSuccessStatusCode();
+        using var granted = await _host.SignedInClientAsync("rep@acme.test", KernelHost.TenantPassword);
+        Assert.Equal("Standard", (await (await granted.PostAsync($"{Customers}/{id}/promote", null)).ObjectAsync())["tier"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.NotFound, (await manager.PostAsync($"{Customers}/{Guid.NewGuid()}/promote", null)).StatusCode);
+    }
+
+    [Fact]
     public async Task Twelve_creates_of_one_customer_at_once_make_one_record()
     {
         // each create checks for the duplicate and inserts; without taking turns, several checks saw none (8 rows on PostgreSQL)

@@ -3,10 +3,11 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
+using SalesKernel.Plugins.Opportunities.Entities;
 using SalesKernel.Sdk;
 using SalesKernel.Sdk.Entities;
 
-namespace SalesKernel.Plugins.Opportunities;
+namespace SalesKernel.Plugins.Opportunities.Endpoints;
 
 /// <summary>The pipeline views a manager reads: the forecast and the follow-ups that are late.</summary>
 public static class OpportunityApi

@@ -2,10 +2,11 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
+using SalesKernel.Plugins.Activities.Entities;
 using SalesKernel.Sdk;
 using SalesKernel.Sdk.Entities;
 
-namespace SalesKernel.Plugins.Activities;
+namespace SalesKernel.Plugins.Activities.Endpoints;
 
 /// <summary>Completing activities and the caller's day.</summary>
 public static class ActivityApi

@@ -1,7 +1,6 @@
-using SalesKernel.Plugins.Customers.Entities;
 using SalesKernel.Sdk.Entities;
 
-namespace SalesKernel.Plugins.Leads;
+namespace SalesKernel.Plugins.Leads.Entities;
 
 /// <summary>
 /// A sales lead (线索): a person and company that may buy. A lead with no owner waits in the pool
@@ -55,31 +54,4 @@ public enum LeadStatus
     Qualified,
     Converted,
     Disqualified,
-}
-
-/// <summary>A contact made with a lead: a call, a visit … Logging one keeps the lead out of the idle-return job's reach.</summary>
-public sealed class LeadFollowUp : IEntity
-{
-    public Guid Id { get; set; }
-    public Guid LeadId { get; set; }
-    public FollowUpKind Kind { get; set; }
-    public DateTime AtUtc { get; set; }
-    public string? Outcome { get; set; }
-    public string? NextStep { get; set; }
-    public DateTime? NextFollowUpAtUtc { get; set; }
-}
-
-/// <summary>The tenant's rules for the lead pool; one record per tenant.</summary>
-public sealed class PoolSettings : IEntity
-{
-    public const int DefaultCap = 50;
-    public const int DefaultIdleDays = 30;
-
-    public Guid Id { get; set; }
-    /// <summary>How many open leads a rep may hold at once (claimed, assigned or created).</summary>
-    public int MaxLeadsPerRep { get; set; } = DefaultCap;
-    /// <summary>Days without a follow-up after which a held lead goes back to the pool; 0 switches it off.</summary>
-    public int IdleDaysBeforeReturn { get; set; } = DefaultIdleDays;
-    /// <summary>Whether a lead goes back to its team's pool (true) or the company's (false).</summary>
-    public bool PoolPerTeam { get; set; }
 }

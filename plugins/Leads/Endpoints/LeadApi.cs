@@ -3,11 +3,13 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
 using SalesKernel.Plugins.Customers.Entities;
-using SalesKernel.Plugins.Opportunities;
+using SalesKernel.Plugins.Leads.Entities;
+using SalesKernel.Plugins.Leads.Rules;
+using SalesKernel.Plugins.Opportunities.Entities;
 using SalesKernel.Sdk;
 using SalesKernel.Sdk.Entities;
 
-namespace SalesKernel.Plugins.Leads;
+namespace SalesKernel.Plugins.Leads.Endpoints;
 
 /// <summary>The pool (list, claim, return, assign), conversion, and the pool settings.</summary>
 public static class LeadApi
@@ -226,7 +228,7 @@ public static class LeadApi
 
     private static async Task<AccessDepth> RequireClaimAsync(IRecordAccess access, CancellationToken ct)
     {
-        var depth = await access.DepthAsync<Lead>(LeadsPlugin.Claim, ct);
+        var depth = await access.DepthAsync<Lead>(Permissions.Claim, ct);
         return depth == AccessDepth.None ? throw new AccessDeniedException("You may not claim leads from the pool.") : depth;
     }
 

@@ -1,7 +1,8 @@
 using Microsoft.EntityFrameworkCore;
+using SalesKernel.Plugins.Leads.Entities;
 using SalesKernel.Sdk.Entities;
 
-namespace SalesKernel.Plugins.Leads;
+namespace SalesKernel.Plugins.Leads.Rules;
 
 /// <summary>The rules of the pool shared by the endpoints and the idle-return job.</summary>
 public static class LeadPool

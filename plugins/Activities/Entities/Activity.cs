@@ -1,6 +1,6 @@
 using SalesKernel.Sdk.Entities;
 
-namespace SalesKernel.Plugins.Activities;
+namespace SalesKernel.Plugins.Activities.Entities;
 
 /// <summary>
 /// A task or reminder (待办 / 提醒) for its owner (the assignee), optionally about a record of any

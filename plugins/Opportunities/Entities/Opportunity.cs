@@ -1,6 +1,6 @@
 using SalesKernel.Sdk.Entities;
 
-namespace SalesKernel.Plugins.Opportunities;
+namespace SalesKernel.Plugins.Opportunities.Entities;
 
 /// <summary>A chance to sell to a customer (商机), moving through the sales stages.</summary>
 public sealed class Opportunity : IEntity
