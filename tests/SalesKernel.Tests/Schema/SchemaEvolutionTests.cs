@@ -84,7 +84,7 @@ public sealed class SchemaEvolutionTests : IDisposable
 
         Assert.Contains("Title", await _db.ColumnsAsync(NotesTable));
         Assert.Equal("keep me", await _db.ScalarAsync($"SELECT \"Title\" FROM {NotesTable}"));
-        Assert.Equal(0L, Convert.ToInt64(await _db.ScalarAsync("SELECT COUNT(*) FROM sk_schema_history WHERE \"Version\" = '2.0.0'")));
+        Assert.Equal(0L, Convert.ToInt64(await _db.ScalarAsync("SELECT COUNT(*) FROM sk_schema_history WHERE \"Owner\" = 'schema-probe' AND \"Version\" = '2.0.0'")));
     }
 
     [Fact]
