@@ -72,6 +72,10 @@ internal static class AuthApi
             || user is not null && await SignInFailures.LockedHereAsync(db, address, user.Id, policy, now, ct))
         {
             passwords.Verify(null, request.Password ?? ""); // the same work as any attempt
+            // still a failure of the address (its waits grow as for any other failure, so that they do not tell a
+            // locked account from an email no account has), but no longer one on the account: an address locked out
+            // of an account cannot go on to lock it for everyone
+            await SignInFailures.RecordAsync(db, address, Guid.Empty, policy, now, ct);
             metrics.SignInRefused("locked");
             return Refused(refused);
         }
@@ -79,14 +83,14 @@ internal static class AuthApi
         {
             // counted in the database, not in memory: parallel attempts are all counted
             await SignInFailures.RecordAsync(db, address, user?.Id ?? Guid.Empty, policy, now, ct);
-            if (user is not null)
+            // locked for everyone after many failures on the account from any addresses within the lockout time
+            // (each address counts until it is locked out itself: it takes several addresses, never one alone)
+            if (user is not null && await SignInFailures.RecentOnAccountAsync(db, user.Id, policy, now, ct) >= policy.MaxFailedSignInsAnywhere)
             {
                 var id = user.Id;
-                var max = policy.MaxFailedSignInsAnywhere;
-                var lockedUntil = now.AddMinutes(options.Value.LockoutMinutes);
-                await db.AcrossTenants<UserAccount>().Where(u => u.Id == id).ExecuteUpdateAsync(u => u.SetProperty(x => x.FailedSignIns, x => x.FailedSignIns + 1), ct);
-                if (await db.AcrossTenants<UserAccount>().Where(u => u.Id == id && u.FailedSignIns >= max)
-                    .ExecuteUpdateAsync(u => u.SetProperty(x => x.FailedSignIns, 0).SetProperty(x => x.LockedUntilUtc, lockedUntil), ct) > 0)
+                var lockedUntil = now.AddMinutes(policy.LockoutMinutes);
+                if (await db.AcrossTenants<UserAccount>().Where(u => u.Id == id)
+                    .ExecuteUpdateAsync(u => u.SetProperty(x => x.LockedUntilUtc, lockedUntil), ct) > 0)
                     metrics.LockedOut();
             }
             metrics.SignInRefused("wrong");

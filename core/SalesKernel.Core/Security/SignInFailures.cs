@@ -25,6 +25,8 @@ public sealed class SignInFailure
         b.HasKey(f => new { f.Address, f.AccountId });
         b.Property(f => f.Address).HasMaxLength(64);
         b.HasIndex(f => f.LastFailedAtUtc);
+        // an account's failures from every address, for the lock for everyone
+        b.HasIndex(f => new { f.AccountId, f.LastFailedAtUtc });
     }
 }
 
@@ -44,8 +46,16 @@ public sealed class SignInFailure
 internal static class SignInFailures
 {
     /// <summary>The client's address as the sign-in limits count it.</summary>
-    public static string AddressOf(HttpContext http) =>
-        http.Connection.RemoteIpAddress is { } ip ? (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString() : "unknown";
+    /// <remarks>An IPv6 client counts by its /64 network: one subscriber is given a whole /64, and must not get a new address per guess.</remarks>
+    public static string AddressOf(HttpContext http)
+    {
+        if (http.Connection.RemoteIpAddress is not { } ip) return "unknown";
+        if (ip.IsIPv4MappedToIPv6) return ip.MapToIPv4().ToString();
+        if (ip.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6) return ip.ToString();
+        var bytes = ip.GetAddressBytes();
+        Array.Clear(bytes, 8, 8);
+        return new System.Net.IPAddress(bytes) + "/64";
+    }
 
     /// <summary>How long the address must still wait before its next attempt; null when it may try now.</summary>
     public static async Task<TimeSpan?> WaitAsync(KernelDbContext db, string address, SecurityOptions options, DateTime now, CancellationToken ct)
@@ -66,6 +76,10 @@ internal static class SignInFailures
     public static Task<bool> LockedHereAsync(KernelDbContext db, string address, Guid account, SecurityOptions options, DateTime now, CancellationToken ct) =>
         db.Set<SignInFailure>().AnyAsync(f => f.Address == address && f.AccountId == account && f.Failures >= options.MaxFailedSignIns
             && f.LastFailedAtUtc > now.AddMinutes(-options.LockoutMinutes), ct);
+
+    /// <summary>The account's failures from every address within the lockout time.</summary>
+    public static Task<int> RecentOnAccountAsync(KernelDbContext db, Guid account, SecurityOptions options, DateTime now, CancellationToken ct) =>
+        db.Set<SignInFailure>().Where(f => f.AccountId == account && f.LastFailedAtUtc > now.AddMinutes(-options.LockoutMinutes)).SumAsync(f => f.Failures, ct);
 
     /// <summary>Counts a failure of the address on the account (a failure long ago starts the count again).</summary>
     public static async Task RecordAsync(KernelDbContext db, string address, Guid account, SecurityOptions options, DateTime now, CancellationToken ct)

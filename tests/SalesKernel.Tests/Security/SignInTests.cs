@@ -114,6 +114,36 @@ public sealed class SignInTests : IDisposable
     }
 
     [Fact]
+    public async Task The_waits_tell_a_locked_account_from_an_unknown_email_no_more_than_the_answers_do()
+    {
+        var clock = new MovableClock { FrozenAt = DateTimeOffset.UtcNow };
+        await using var root = new KernelHost(_plugins, _db);
+        await using var host = root.WithWebHostBuilder(b => b.ConfigureTestServices(s => s.AddSingleton<TimeProvider>(clock)));
+        using var admin = await root.TenantClientAsync("acme");
+        using var rep = await AddUserAsync(root, admin, "rep@acme.test");
+        using var client = host.CreateClient();
+
+        // the same guessing, honouring every Retry-After, on an account (locked out after five) and on an email no account has
+        async Task<List<string>> GuessAsync(string address, string email)
+        {
+            var seen = new List<string>();
+            for (var attempt = 0; attempt < 9; attempt++)
+            {
+                var answer = await SignInFromAsync(client, address, email, "Wrong-Pass-0000");
+                seen.Add($"{(int)answer.StatusCode} {answer.Headers.RetryAfter?.Delta} {(await answer.ObjectAsync())["detail"]}");
+                clock.Ahead += answer.Headers.RetryAfter?.Delta ?? TimeSpan.Zero;
+            }
+            return seen;
+        }
+        var onAccount = await GuessAsync("203.0.113.10", "rep@acme.test");
+        var onNobody = await GuessAsync("203.0.113.11", "nobody@acme.test");
+        Assert.Equal(onNobody, onAccount);
+        Assert.Contains(onAccount, a => a.StartsWith("429", StringComparison.Ordinal));
+        // and one address alone never locks the account for everyone
+        Assert.Null(await LockedUntilAsync(admin, "rep@acme.test"));
+    }
+
+    [Fact]
     public async Task Failures_spread_over_many_addresses_lock_the_account_for_everyone()
     {
         await using var host = new KernelHost(_plugins, _db, new Dictionary<string, string?> { ["SalesKernel:Security:MaxFailedSignInsAnywhere"] = "6" });
